@@ -1,0 +1,180 @@
+//! The WebAssembly component: WIT bindings, the host's imports as the domain's ports
+//! ([`host`]), type conversions ([`convert`]), and the exports, each a thin call into the
+//! domain.
+
+mod convert;
+mod host;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::domain::{self, Call, Env, inbox as dinbox, messaging as dmsg, order_filter as dfilter};
+
+wit_bindgen::generate!({ world: "addon", path: "../wit/v0.1.0" });
+
+use exports::storefront::order_messages::{disputes, inbox, maintenance, messaging, order_filter};
+use storefront::order_messages::types::{Actor, BellCounts, Error, Message};
+
+/// The host's services as the domain's ports.
+const ENV: Env<'static> = Env {
+    store: &host::HostStore,
+    directory: &host::HostDirectory,
+    delivery: &host::HostDelivery,
+    clock: &host::WallClock,
+};
+
+/// Whether this instance has checked the stored schema version.
+static SCHEMA_CHECKED: AtomicBool = AtomicBool::new(false);
+
+fn ensure_schema() -> domain::Result<u32> {
+    let version = domain::schema::ensure(ENV.store)?;
+    SCHEMA_CHECKED.store(true, Ordering::Relaxed);
+    Ok(version)
+}
+
+/// Run an operation on behalf of `actor`.
+fn run<T, U>(actor: Actor, op: impl FnOnce(&Call) -> domain::Result<U>) -> Result<T, Error>
+where
+    U: Into<T>,
+{
+    if !SCHEMA_CHECKED.load(Ordering::Relaxed) {
+        ensure_schema()?;
+    }
+    let call = Call::begin(&ENV, actor.into())?;
+    Ok(op(&call)?.into())
+}
+
+struct Addon;
+
+impl messaging::Guest for Addon {
+    fn post(actor: Actor, request: messaging::PostRequest) -> Result<Message, Error> {
+        run(actor, |call| dmsg::post(call, request.into()))
+    }
+
+    fn read_thread(
+        actor: Actor,
+        request: messaging::ThreadRequest,
+    ) -> Result<messaging::ThreadPage, Error> {
+        run(actor, |call| dmsg::read_thread(call, request.into()))
+    }
+
+    fn unread_count(actor: Actor, order_id: String) -> Result<u32, Error> {
+        run(actor, |call| dmsg::unread_count(call, &order_id))
+    }
+
+    fn mark_read(actor: Actor, order_id: String) -> Result<(), Error> {
+        run(actor, |call| dmsg::mark(call, &order_id, true))
+    }
+
+    fn mark_unread(actor: Actor, order_id: String) -> Result<(), Error> {
+        run(actor, |call| dmsg::mark(call, &order_id, false))
+    }
+}
+
+impl inbox::Guest for Addon {
+    fn list_threads(actor: Actor, request: inbox::ListRequest) -> Result<inbox::ListPage, Error> {
+        run(actor, |call| dinbox::list(call, request.into()))
+    }
+
+    fn bell(actor: Actor) -> Result<BellCounts, Error> {
+        run(actor, dinbox::bell)
+    }
+
+    fn mark_selected(
+        actor: Actor,
+        order_ids: Vec<String>,
+        read: bool,
+    ) -> Result<inbox::BulkResult, Error> {
+        run(actor, |call| dinbox::mark_selected(call, &order_ids, read))
+    }
+
+    fn mark_matching(
+        actor: Actor,
+        query: inbox::Query,
+        read: bool,
+        cursor: Option<String>,
+    ) -> Result<inbox::BulkResult, Error> {
+        run(actor, |call| {
+            dinbox::mark_matching(call, &query.into(), read, cursor.as_deref())
+        })
+    }
+}
+
+impl disputes::Guest for Addon {
+    fn open(actor: Actor, order_id: String, reason: String) -> Result<disputes::Dispute, Error> {
+        run(actor, |call| {
+            domain::disputes::open(call, &order_id, &reason)
+        })
+    }
+
+    fn close(
+        actor: Actor,
+        order_id: String,
+        resolution: Option<String>,
+    ) -> Result<disputes::Dispute, Error> {
+        run(actor, |call| {
+            domain::disputes::close(call, &order_id, resolution.as_deref())
+        })
+    }
+
+    fn current(actor: Actor, order_id: String) -> Result<Option<disputes::Dispute>, Error> {
+        run(actor, |call| {
+            domain::disputes::current(call, &order_id).map(|d| d.map(Into::into))
+        })
+    }
+
+    fn history(actor: Actor, order_id: String) -> Result<Vec<disputes::Dispute>, Error> {
+        run(actor, |call| {
+            domain::disputes::history(call, &order_id)
+                .map(|list| list.into_iter().map(Into::into).collect::<Vec<_>>())
+        })
+    }
+}
+
+impl order_filter::Guest for Addon {
+    fn filter(
+        actor: Actor,
+        order_ids: Vec<String>,
+        filter: order_filter::MessageFilter,
+    ) -> Result<Vec<String>, Error> {
+        run(actor, |call| {
+            dfilter::filter(call, &order_ids, filter.into())
+        })
+    }
+
+    fn list_orders(
+        actor: Actor,
+        filter: order_filter::MessageFilter,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<order_filter::OrderPage, Error> {
+        run(actor, |call| {
+            dfilter::list(call, filter.into(), cursor.as_deref(), limit)
+        })
+    }
+}
+
+impl maintenance::Guest for Addon {
+    fn deliver_pending(limit: u32) -> Result<maintenance::DeliveryReport, Error> {
+        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
+        Ok(domain::outbox::deliver_pending(&ENV, limit)?.into())
+    }
+
+    fn list_outbox(
+        dead: bool,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<(Vec<maintenance::OutboxEntry>, Option<String>), Error> {
+        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
+        let entries = domain::outbox::list(&ENV, dead, cursor.as_deref(), limit)?;
+        let next = (entries.len() == limit as usize)
+            .then(|| entries.last().map(|e| e.id.clone()))
+            .flatten();
+        Ok((entries.into_iter().map(Into::into).collect(), next))
+    }
+
+    fn schema_version() -> Result<u32, Error> {
+        Ok(ensure_schema()?)
+    }
+}
+
+export!(Addon);

@@ -1,0 +1,412 @@
+//! The Messages section: listing the actor's threads with filters, search and paging, the bell,
+//! and bulk marking.
+//!
+//! A listing is a plan of one or two passes, each a reverse scan of one index (newest activity
+//! first) with a predicate on each thread. Without search the index already is the filter
+//! (activity, unread or open-dispute index), so every entry matches; with a search the index is
+//! the keyword index of one word and the predicate checks the rest. Every call examines a
+//! bounded number of entries, so no call ever walks all threads.
+
+use super::call::Call;
+use super::error::{Error, Result};
+use super::keys::{self, Scope};
+use super::messaging::{finish_marking, set_read};
+use super::model::BellCounts;
+use super::outbox;
+use super::read_state::UnreadCounters;
+use super::records::{Latest, ReadState, ThreadRecord};
+use super::search;
+use super::tx::{self, transact};
+use super::validate;
+
+/// Which threads to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Unread,
+    OpenDisputes,
+}
+
+/// How to order the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    NewestFirst,
+    UnreadFirst,
+}
+
+/// A filter and an optional search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub filter: Filter,
+    pub search: String,
+}
+
+/// Which page of the list to return.
+#[derive(Clone, Debug)]
+pub struct ListRequest {
+    pub query: Query,
+    pub sort: Sort,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// One thread in the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadRow {
+    pub order_id: String,
+    pub order_number: String,
+    pub latest: Latest,
+    pub message_count: u64,
+    pub unread: bool,
+    pub unread_count: u32,
+    pub dispute_open: bool,
+}
+
+/// A page of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPage {
+    pub rows: Vec<ThreadRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// The outcome of a bulk marking call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BulkResult {
+    pub changed: u32,
+    pub next_cursor: Option<String>,
+}
+
+/// Threads one `mark-matching` call marks at most.
+const MARK_BATCH: usize = 200;
+/// Index entries one call examines per wanted row, at least.
+const EXAMINE_PER_ROW: usize = 8;
+const EXAMINE_MIN: usize = 200;
+
+/// One reverse scan of an index, keeping threads whose unread status is `unread` (any if None).
+struct Pass {
+    prefix: String,
+    unread: Option<bool>,
+}
+
+/// How to produce a query's threads, in order.
+struct Plan {
+    passes: Vec<Pass>,
+    disputes_only: bool,
+    /// Search words the index of the passes does not already guarantee.
+    other_words: Vec<String>,
+}
+
+/// Where a listing stopped: the pass and the last examined key after the pass's prefix.
+struct Cursor {
+    pass: usize,
+    after: String,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        format!("{}:{}", self.pass, self.after)
+    }
+
+    fn decode(text: &str, passes: usize) -> Result<Cursor> {
+        let (pass, after) = text.split_once(':').ok_or_else(validate::bad_cursor)?;
+        let pass: usize = pass.parse().map_err(|_| validate::bad_cursor())?;
+        if pass >= passes || !is_stamp(after) {
+            return Err(validate::bad_cursor());
+        }
+        Ok(Cursor {
+            pass,
+            after: after.to_string(),
+        })
+    }
+}
+
+/// Whether `text` has the shape of an index stamp (`{millis:013}/{order}`).
+pub fn is_stamp(text: &str) -> bool {
+    text.len() > 14
+        && text.as_bytes()[..13].iter().all(u8::is_ascii_digit)
+        && text.as_bytes()[13] == b'/'
+}
+
+/// Plan a query; `None` when it can match nothing (a search without any word). `unread`
+/// further restricts every pass (bulk marking only needs threads whose status would change).
+fn plan(
+    call: &Call,
+    scope: &Scope,
+    query: &Query,
+    sort: Sort,
+    unread: Option<bool>,
+) -> Result<Option<Plan>> {
+    let search = query.search.trim();
+    if search.chars().count() > validate::MAX_SEARCH_CHARS {
+        return Err(Error::invalid(
+            "search",
+            format!("must be at most {} characters", validate::MAX_SEARCH_CHARS),
+        ));
+    }
+    let mut words: Vec<String> = search::words(search).into_iter().collect();
+    if words.len() > validate::MAX_SEARCH_WORDS {
+        return Err(Error::invalid(
+            "search",
+            format!("must have at most {} words", validate::MAX_SEARCH_WORDS),
+        ));
+    }
+    if !search.is_empty() && words.is_empty() {
+        return Ok(None);
+    }
+    let user = &call.actor.id;
+    let unread = match (query.filter, unread) {
+        (Filter::Unread, Some(false)) => return Ok(None),
+        (Filter::Unread, _) => Some(true),
+        (_, requested) => requested,
+    };
+    // The longest word is likely the rarest: scan its entries and check the others.
+    let driver = words
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, w)| (w.chars().count(), std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+        .map(|i| words.remove(i));
+    let base = match (&driver, query.filter, unread) {
+        (Some(word), _, _) => keys::keyword_index(scope, word),
+        (None, Filter::Unread, _) | (None, _, Some(true)) => keys::unread_index(user),
+        (None, Filter::OpenDisputes, _) => keys::dispute_index(scope),
+        (None, Filter::All, _) => keys::activity_index(scope),
+    };
+    let passes = if sort == Sort::UnreadFirst && unread.is_none() {
+        let first = match driver {
+            Some(_) => base.clone(),
+            None => keys::unread_index(user),
+        };
+        vec![
+            Pass {
+                prefix: first,
+                unread: Some(true),
+            },
+            Pass {
+                prefix: base,
+                unread: Some(false),
+            },
+        ]
+    } else {
+        vec![Pass {
+            prefix: base,
+            unread,
+        }]
+    };
+    Ok(Some(Plan {
+        passes,
+        disputes_only: query.filter == Filter::OpenDisputes,
+        other_words: words,
+    }))
+}
+
+/// Visit up to `want` matching threads from `cursor` on, examining at most `budget` index
+/// entries. Returns where to continue, or `None` when the plan is exhausted.
+fn walk(
+    call: &Call,
+    plan: &Plan,
+    cursor: Option<Cursor>,
+    want: usize,
+    budget: usize,
+    mut visit: impl FnMut(ThreadRecord, ReadState),
+) -> Result<Option<Cursor>> {
+    let store = call.env.store;
+    let user = &call.actor.id;
+    let (mut pass, mut after) = match cursor {
+        Some(c) => (c.pass, Some(c.after)),
+        None => (0, None),
+    };
+    let chunk = (want * 2).clamp(16, 256);
+    let (mut examined, mut matched) = (0, 0);
+    while let Some(Pass { prefix, unread }) = plan.passes.get(pass) {
+        let start = after.as_ref().map(|a| format!("{prefix}{a}"));
+        let entries = tx::scan(store, prefix, start.as_deref(), chunk as u32, true)?;
+        let order_ids = entries
+            .iter()
+            .map(tx::decode::<String>)
+            .collect::<Result<Vec<_>>>()?;
+        let threads: Vec<Option<ThreadRecord>> = tx::read_many(
+            store,
+            &order_ids
+                .iter()
+                .map(|o| keys::thread(o))
+                .collect::<Vec<_>>(),
+        )?;
+        let states: Vec<Option<ReadState>> = tx::read_many(
+            store,
+            &order_ids
+                .iter()
+                .map(|o| keys::read_state(user, o))
+                .collect::<Vec<_>>(),
+        )?;
+        let word_keys: Vec<String> = order_ids
+            .iter()
+            .flat_map(|o| {
+                plan.other_words
+                    .iter()
+                    .map(move |w| keys::thread_word(o, w))
+            })
+            .collect();
+        let words_present = store.get_many(&word_keys).map_err(tx::storage_error)?;
+        let per_thread = plan.other_words.len();
+        for (i, (entry, (thread, state))) in entries
+            .iter()
+            .zip(threads.into_iter().zip(states))
+            .enumerate()
+        {
+            examined += 1;
+            let state = state.unwrap_or_default();
+            let has_words = words_present[i * per_thread..(i + 1) * per_thread]
+                .iter()
+                .all(Option::is_some);
+            if let Some(thread) = thread.filter(|t| {
+                has_words
+                    && call.reaches(&t.customer_id, t.vendor_id.as_deref())
+                    && (!plan.disputes_only || t.open_dispute.is_some())
+                    && unread.is_none_or(|u| u == (state.unread > 0))
+            }) {
+                visit(thread, state);
+                matched += 1;
+            }
+            if matched == want || examined >= budget {
+                let more_here = i + 1 < entries.len() || entries.len() == chunk;
+                let more_later = pass + 1 < plan.passes.len();
+                return Ok((more_here || more_later).then(|| Cursor {
+                    pass,
+                    after: entry.key[prefix.len()..].to_string(),
+                }));
+            }
+        }
+        if entries.len() < chunk {
+            pass += 1;
+            after = None;
+        } else {
+            after = entries.last().map(|e| e.key[prefix.len()..].to_string());
+        }
+    }
+    Ok(None)
+}
+
+fn row(thread: ThreadRecord, state: ReadState) -> ThreadRow {
+    ThreadRow {
+        order_id: thread.order_id,
+        order_number: thread.order_number,
+        latest: thread.latest,
+        message_count: thread.message_count,
+        unread: state.unread > 0,
+        unread_count: state.unread,
+        dispute_open: thread.open_dispute.is_some(),
+    }
+}
+
+/// List the actor's threads.
+pub fn list(call: &Call, request: ListRequest) -> Result<ListPage> {
+    let scope = call.scope()?;
+    let limit = validate::limit(request.limit, call.settings.limits.max_page_size)? as usize;
+    let Some(plan) = plan(call, &scope, &request.query, request.sort, None)? else {
+        return Ok(ListPage {
+            rows: Vec::new(),
+            next_cursor: None,
+        });
+    };
+    let cursor = request
+        .cursor
+        .as_deref()
+        .map(|c| Cursor::decode(c, plan.passes.len()))
+        .transpose()?;
+    let mut rows = Vec::with_capacity(limit);
+    let budget = (limit * EXAMINE_PER_ROW).max(EXAMINE_MIN);
+    let next = walk(call, &plan, cursor, limit, budget, |t, s| {
+        rows.push(row(t, s))
+    })?;
+    Ok(ListPage {
+        rows,
+        next_cursor: next.map(|c| c.encode()),
+    })
+}
+
+/// The actor's bell counts.
+pub fn bell(call: &Call) -> Result<BellCounts> {
+    let scope = call.scope()?;
+    let counts: Vec<Option<u32>> = tx::read_many(
+        call.env.store,
+        &[
+            keys::unread_counter(&call.actor.id),
+            keys::dispute_counter(&scope),
+        ],
+    )?;
+    Ok(BellCounts {
+        unread_threads: counts[0].unwrap_or(0),
+        open_disputes: counts[1].unwrap_or(0),
+    })
+}
+
+/// Mark the selected orders' threads read or unread, all in one commit.
+pub fn mark_selected(call: &Call, order_ids: &[String], read: bool) -> Result<BulkResult> {
+    call.scope()?;
+    validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
+    let mut ids: Vec<&String> = order_ids.iter().collect();
+    ids.sort();
+    ids.dedup();
+    let thread_keys: Vec<String> = ids.iter().map(|o| keys::thread(o)).collect();
+    let (changed, pending) = transact(call.env.store, |tx| {
+        let threads: Vec<Option<ThreadRecord>> = tx.get_many(&thread_keys)?;
+        for (id, thread) in ids.iter().zip(&threads) {
+            call.resolve(id, thread.as_ref())?;
+        }
+        let mut counters = UnreadCounters::default();
+        let mut changed = 0;
+        for thread in threads.iter().flatten() {
+            changed += u32::from(set_read(tx, &call.actor.id, thread, read, &mut counters)?);
+        }
+        let anchor_order = ids.first().map_or("", |o| o.as_str());
+        Ok((changed, finish_marking(call, tx, anchor_order, counters)?))
+    })?;
+    outbox::deliver(call.env, pending);
+    Ok(BulkResult {
+        changed,
+        next_cursor: None,
+    })
+}
+
+/// Mark a batch of the threads matching `query`; returns a cursor while more remain.
+pub fn mark_matching(
+    call: &Call,
+    query: &Query,
+    read: bool,
+    cursor: Option<&str>,
+) -> Result<BulkResult> {
+    let scope = call.scope()?;
+    // Only threads whose status would change need visiting.
+    let Some(plan) = plan(call, &scope, query, Sort::NewestFirst, Some(read))? else {
+        return Ok(BulkResult {
+            changed: 0,
+            next_cursor: None,
+        });
+    };
+    let cursor_text = cursor.map(str::to_string);
+    let (changed, next, pending) = transact(call.env.store, |tx| {
+        let cursor = cursor_text
+            .as_deref()
+            .map(|c| Cursor::decode(c, plan.passes.len()))
+            .transpose()?;
+        let mut targets = Vec::new();
+        let budget = MARK_BATCH * EXAMINE_PER_ROW;
+        let next = walk(call, &plan, cursor, MARK_BATCH, budget, |t, _| {
+            targets.push(t)
+        })?;
+        let mut counters = UnreadCounters::default();
+        let mut changed = 0;
+        for thread in &targets {
+            changed += u32::from(set_read(tx, &call.actor.id, thread, read, &mut counters)?);
+        }
+        let anchor_order = targets.first().map_or("", |t| t.order_id.as_str());
+        let pending = finish_marking(call, tx, anchor_order, counters)?;
+        Ok((changed, next.map(|c| c.encode()), pending))
+    })?;
+    outbox::deliver(call.env, pending);
+    Ok(BulkResult {
+        changed,
+        next_cursor: next,
+    })
+}

@@ -1,0 +1,95 @@
+//! The "Messages" filter of the host's orders list.
+
+use super::call::Call;
+use super::error::Result;
+use super::inbox::is_stamp;
+use super::keys;
+use super::records::{ReadState, ThreadRecord};
+use super::tx;
+use super::validate;
+
+/// Which orders to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFilter {
+    WithMessages,
+    WithUnread,
+}
+
+/// A page of matching orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderPage {
+    pub order_ids: Vec<String>,
+    pub next_cursor: Option<String>,
+}
+
+/// Keep those of `order_ids` that match, in their given order. Orders the actor does not reach
+/// never match.
+pub fn filter(call: &Call, order_ids: &[String], filter: MessageFilter) -> Result<Vec<String>> {
+    call.scope()?;
+    validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
+    let store = call.env.store;
+    let threads: Vec<Option<ThreadRecord>> = tx::read_many(
+        store,
+        &order_ids
+            .iter()
+            .map(|o| keys::thread(o))
+            .collect::<Vec<_>>(),
+    )?;
+    let reached: Vec<bool> = threads
+        .iter()
+        .map(|t| {
+            t.as_ref()
+                .is_some_and(|t| call.reaches(&t.customer_id, t.vendor_id.as_deref()))
+        })
+        .collect();
+    let unread: Vec<bool> = match filter {
+        MessageFilter::WithMessages => vec![true; order_ids.len()],
+        MessageFilter::WithUnread => {
+            let state_keys: Vec<String> = order_ids
+                .iter()
+                .map(|o| keys::read_state(&call.actor.id, o))
+                .collect();
+            tx::read_many::<ReadState>(store, &state_keys)?
+                .into_iter()
+                .map(|s| s.is_some_and(|s| s.unread > 0))
+                .collect()
+        }
+    };
+    Ok(order_ids
+        .iter()
+        .zip(reached.iter().zip(unread))
+        .filter(|(_, (reached, unread))| **reached && *unread)
+        .map(|(id, _)| id.clone())
+        .collect())
+}
+
+/// Every matching order the actor reaches, newest thread activity first.
+pub fn list(
+    call: &Call,
+    filter: MessageFilter,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<OrderPage> {
+    let scope = call.scope()?;
+    let limit = validate::limit(limit, call.settings.limits.max_page_size)?;
+    if cursor.is_some_and(|c| !is_stamp(c)) {
+        return Err(validate::bad_cursor());
+    }
+    let prefix = match filter {
+        MessageFilter::WithMessages => keys::activity_index(&scope),
+        MessageFilter::WithUnread => keys::unread_index(&call.actor.id),
+    };
+    let start = cursor.map(|c| format!("{prefix}{c}"));
+    let entries = tx::scan(call.env.store, &prefix, start.as_deref(), limit, true)?;
+    let next_cursor = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.key[prefix.len()..].to_string()))
+        .flatten();
+    let order_ids = entries
+        .iter()
+        .map(tx::decode::<String>)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OrderPage {
+        order_ids,
+        next_cursor,
+    })
+}
