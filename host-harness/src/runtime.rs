@@ -423,14 +423,18 @@ fn pipe_text(pipe: &MemoryOutputPipe) -> String {
 /// Turns a wasmtime error into an `anyhow::Error` that says what was running, which limit was
 /// hit if any, and what the guest printed.
 fn explain(error: wasmtime::Error, what: &str, config: &RunConfig, output: &str) -> anyhow::Error {
+    let text = format!("{error:?}");
+    // `StoreLimits` with `trap_on_grow_failure` reports "forcing trap when growing memory to
+    // N bytes"; an initial memory over the cap fails instantiation the same way.
+    let memory_cap_hit = ["growing memory", "growing table", "memory growth failure"]
+        .iter()
+        .any(|needle| text.contains(needle));
     let hint = match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => format!(
             " (ran out of fuel: budget {} per call)",
             config.fuel_per_call
         ),
-        _ if format!("{error:?}").contains("memory growth failure") => {
-            format!(" (memory cap of {} bytes reached)", config.memory_bytes)
-        }
+        _ if memory_cap_hit => format!(" (memory cap of {} bytes reached)", config.memory_bytes),
         _ => String::new(),
     };
     let output = output.trim_end();
@@ -538,6 +542,15 @@ mod tests {
     }
 
     #[test]
+    fn harness_and_host_can_be_shared_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<Harness>();
+        send_sync::<Host>();
+        send::<Session>();
+    }
+
+    #[test]
     fn a_session_instantiates_and_calls() {
         let host = Host::new();
         let mut session = Harness::shared().session(&host).unwrap();
@@ -571,8 +584,9 @@ mod tests {
             memory_bytes: 64 << 10,
             ..RunConfig::default()
         });
-        let err = tiny.session(&host).unwrap_err();
-        assert!(format!("{err:#}").contains("instantiating"), "{err:#}");
+        let err = format!("{:#}", tiny.session(&host).unwrap_err());
+        assert!(err.contains("instantiating"), "{err}");
+        assert!(err.contains("memory cap of 65536 bytes reached"), "{err}");
         // The shared harness is unaffected.
         let mut session = Harness::shared().session(&host).unwrap();
         assert!(schema_ok(&mut session) >= 1);

@@ -107,3 +107,115 @@ impl FaultSwitch {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{BellCounts, Event, Mail, MailError, MultivendorMode, NotifyError};
+
+    fn mail(key: &str, to: &str) -> Mail {
+        Mail {
+            recipients: vec![to.into()],
+            order_id: "o1".into(),
+            subject: "New message".into(),
+            text_body: "text".into(),
+            html_body: "<p>text</p>".into(),
+            idempotency_key: key.into(),
+        }
+    }
+
+    #[test]
+    fn fault_switch_counts_down_then_clears() {
+        let switch = FaultSwitch::default();
+        assert_eq!(switch.trip(), None);
+        switch.fail_next(2, Fault::Rejected);
+        assert_eq!(switch.trip(), Some(Fault::Rejected));
+        assert_eq!(switch.trip(), Some(Fault::Rejected));
+        assert_eq!(switch.trip(), None);
+        switch.fail_always(Fault::Unavailable);
+        for _ in 0..5 {
+            assert_eq!(switch.trip(), Some(Fault::Unavailable));
+        }
+        switch.clear();
+        assert_eq!(switch.trip(), None);
+        switch.fail_next(0, Fault::Unavailable);
+        assert_eq!(switch.trip(), None);
+    }
+
+    #[test]
+    fn mail_is_recorded_once_per_key() {
+        let host = Host::new();
+        host.mail.send(mail("k1", "u1")).unwrap();
+        host.mail.send(mail("k1", "u1")).unwrap();
+        host.mail.send(mail("k2", "u2")).unwrap();
+        assert_eq!(host.mail.count(), 2);
+        assert_eq!(host.mail.duplicates(), vec!["k1"]);
+        assert_eq!(host.mail.attempts(), 3);
+        assert_eq!(host.mail.sent_to("u2").len(), 1);
+        assert_eq!(host.mail.take_new().len(), 2);
+        assert!(host.mail.take_new().is_empty());
+        // Taking does not forget the keys.
+        host.mail.send(mail("k2", "u2")).unwrap();
+        assert_eq!(host.mail.count(), 2);
+    }
+
+    #[test]
+    fn failed_mail_is_not_recorded_and_its_retry_is() {
+        let host = Host::new();
+        host.mail.fail_next(1, Fault::Unavailable);
+        assert!(matches!(
+            host.mail.send(mail("k", "u")),
+            Err(MailError::Unavailable(_))
+        ));
+        host.mail.fail_always(Fault::Rejected);
+        assert!(matches!(
+            host.mail.send(mail("k", "u")),
+            Err(MailError::Rejected(_))
+        ));
+        host.mail.recover();
+        host.mail.send(mail("k", "u")).unwrap();
+        assert_eq!(host.mail.count(), 1);
+        assert_eq!(host.mail.failures(), 2);
+        assert!(host.mail.duplicates().is_empty());
+    }
+
+    #[test]
+    fn pushes_are_recorded_once_per_key() {
+        let host = Host::new();
+        let push = |key: &str| Push {
+            key: key.into(),
+            recipients: vec!["s1".into()],
+            event: Event::CountsChanged(BellCounts {
+                unread_threads: 1,
+                open_disputes: 0,
+            }),
+        };
+        host.notifications.push(push("p1")).unwrap();
+        host.notifications.push(push("p1")).unwrap();
+        host.notifications.fail_next(1, Fault::Rejected);
+        assert!(matches!(
+            host.notifications.push(push("p2")),
+            Err(NotifyError::Rejected(_))
+        ));
+        assert_eq!(host.notifications.pushed(), vec![push("p1")]);
+        assert_eq!(host.notifications.pushed_to("s1").len(), 1);
+        assert_eq!(host.notifications.duplicates(), vec!["p1"]);
+        host.notifications.clear();
+        assert_eq!(host.notifications.count(), 0);
+    }
+
+    #[test]
+    fn directory_is_shared_and_mutable() {
+        let host = Host::new();
+        let view = host.clone();
+        host.directory.set_mode(MultivendorMode::Warehouse);
+        assert_eq!(view.directory.settings().mode, MultivendorMode::Warehouse);
+        host.directory.add_vendor_user("v1", "u1");
+        host.directory.add_vendor_user("v1", "u1");
+        assert_eq!(view.directory.vendor_users("v1"), vec!["u1"]);
+        assert!(view.directory.vendor_users("v2").is_empty());
+        host.directory.fail_next(1, Fault::Unavailable);
+        assert!(view.directory.injected().is_err());
+        assert!(view.directory.injected().is_ok());
+    }
+}
