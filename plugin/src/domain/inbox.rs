@@ -247,7 +247,11 @@ fn walk(
                     .map(move |w| keys::thread_word(o, w))
             })
             .collect();
-        let words_present = store.get_many(&word_keys).map_err(tx::storage_error)?;
+        let words_present = if word_keys.is_empty() {
+            Vec::new()
+        } else {
+            store.get_many(&word_keys).map_err(tx::storage_error)?
+        };
         let per_thread = plan.other_words.len();
         for (i, (entry, (thread, state))) in entries
             .iter()

@@ -1,0 +1,5 @@
+//! End-to-end tests: every behaviour of the addon, driven through the real `.wasm` component
+//! by the wasmtime harness, the way a hosting platform drives it. One binary, so the component
+//! is compiled once (`Harness::shared`).
+
+mod messaging;

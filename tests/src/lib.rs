@@ -1,0 +1,102 @@
+//! Helpers shared by the end-to-end tests: a fresh store with the marketplace fixtures, a
+//! session on the shared (compiled once) harness, and unwrapping that prints the addon's
+//! typed error.
+
+use std::fmt::Debug;
+
+pub use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
+pub use order_messages_harness::types::*;
+pub use order_messages_harness::{Host, Session};
+
+/// The marketplace fixtures on a fresh in-memory store, and a session over it.
+pub fn marketplace() -> (World, Session) {
+    let world = Fixtures::marketplace().build();
+    let session = world.session().expect("the component instantiates");
+    (world, session)
+}
+
+/// The value of a call that must succeed.
+#[track_caller]
+pub fn ok<T>(result: anyhow::Result<Result<T, Error>>) -> T {
+    match result.expect("the call runs without trapping") {
+        Ok(value) => value,
+        Err(e) => panic!("the addon refused: {}", e.describe()),
+    }
+}
+
+/// The typed error of a call that must be refused.
+#[track_caller]
+pub fn refused<T: Debug>(result: anyhow::Result<Result<T, Error>>) -> Error {
+    match result.expect("the call runs without trapping") {
+        Ok(value) => panic!("expected a refusal, got {value:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Run `op`, which must be refused with an error of kind `kind` (e.g. `not-found`), and check
+/// that it changed nothing: the store, sent mail and pushed notifications are as before.
+#[track_caller]
+pub fn refused_without_change<T: Debug>(
+    host: &Host,
+    kind: &str,
+    op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
+) -> Error {
+    let before = (
+        host.storage.dump(),
+        host.mail.count(),
+        host.notifications.count(),
+    );
+    let error = refused(op());
+    assert_eq!(error.kind(), kind, "wrong refusal: {}", error.describe());
+    let after = (
+        host.storage.dump(),
+        host.mail.count(),
+        host.notifications.count(),
+    );
+    assert!(
+        before == after,
+        "a refused call changed state: {}",
+        error.describe()
+    );
+    error
+}
+
+/// Post `body` as `actor` on `order`, which must succeed.
+#[track_caller]
+pub fn post(session: &mut Session, actor: &Actor, order: &str, body: &str) -> Message {
+    ok(session.post(actor, &PostRequest::new(order, body)))
+}
+
+/// The actor's unread count of an order's thread.
+#[track_caller]
+pub fn unread(session: &mut Session, actor: &Actor, order: &str) -> u32 {
+    ok(session.unread_count(actor, order))
+}
+
+/// The actor's bell counts as `(unread threads, open disputes)`.
+#[track_caller]
+pub fn bell(session: &mut Session, actor: &Actor) -> (u32, u32) {
+    let b = ok(session.bell(actor));
+    (b.unread_threads, b.open_disputes)
+}
+
+/// Every row of a listing, following cursors to the end.
+#[track_caller]
+pub fn list_all(session: &mut Session, actor: &Actor, query: Query, page: u32) -> Vec<ThreadRow> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let request = ListRequest::new(query.clone(), page).with_cursor(cursor);
+        let result = ok(session.list_threads(actor, &request));
+        rows.extend(result.rows);
+        match result.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return rows,
+        }
+    }
+}
+
+/// The order ids of rows, in order.
+pub fn order_ids(rows: &[ThreadRow]) -> Vec<String> {
+    rows.iter().map(|r| r.order_id.clone()).collect()
+}
