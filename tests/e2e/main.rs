@@ -2,4 +2,5 @@
 //! by the wasmtime harness, the way a hosting platform drives it. One binary, so the component
 //! is compiled once (`Harness::shared`).
 
+mod inbox;
 mod messaging;
