@@ -2,5 +2,6 @@
 //! by the wasmtime harness, the way a hosting platform drives it. One binary, so the component
 //! is compiled once (`Harness::shared`).
 
+mod disputes;
 mod inbox;
 mod messaging;

@@ -5,8 +5,6 @@
 mod convert;
 mod host;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::domain::{self, Call, Env, inbox as dinbox, messaging as dmsg, order_filter as dfilter};
 
 wit_bindgen::generate!({ world: "addon", path: "../wit/v0.1.0" });
@@ -20,25 +18,18 @@ const ENV: Env<'static> = Env {
     directory: &host::HostDirectory,
     delivery: &host::HostDelivery,
     clock: &host::WallClock,
+    schema: &SCHEMA,
 };
 
-/// Whether this instance has checked the stored schema version.
-static SCHEMA_CHECKED: AtomicBool = AtomicBool::new(false);
-
-fn ensure_schema() -> domain::Result<u32> {
-    let version = domain::schema::ensure(ENV.store)?;
-    SCHEMA_CHECKED.store(true, Ordering::Relaxed);
-    Ok(version)
-}
+/// This instance's knowledge of the stored schema version.
+static SCHEMA: domain::schema::SchemaState = domain::schema::SchemaState::new();
 
 /// Run an operation on behalf of `actor`.
 fn run<T, U>(actor: Actor, op: impl FnOnce(&Call) -> domain::Result<U>) -> Result<T, Error>
 where
     U: Into<T>,
 {
-    if !SCHEMA_CHECKED.load(Ordering::Relaxed) {
-        ensure_schema()?;
-    }
+    SCHEMA.check(ENV.store)?;
     let call = Call::begin(&ENV, actor.into())?;
     Ok(op(&call)?.into())
 }
@@ -155,6 +146,7 @@ impl order_filter::Guest for Addon {
 
 impl maintenance::Guest for Addon {
     fn deliver_pending(limit: u32) -> Result<maintenance::DeliveryReport, Error> {
+        SCHEMA.check(ENV.store)?;
         let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
         Ok(domain::outbox::deliver_pending(&ENV, limit)?.into())
     }
@@ -164,6 +156,7 @@ impl maintenance::Guest for Addon {
         cursor: Option<String>,
         limit: u32,
     ) -> Result<(Vec<maintenance::OutboxEntry>, Option<String>), Error> {
+        SCHEMA.check(ENV.store)?;
         let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
         let entries = domain::outbox::list(&ENV, dead, cursor.as_deref(), limit)?;
         let next = (entries.len() == limit as usize)
@@ -173,7 +166,7 @@ impl maintenance::Guest for Addon {
     }
 
     fn schema_version() -> Result<u32, Error> {
-        Ok(ensure_schema()?)
+        Ok(SCHEMA.ensure_recorded(ENV.store)?)
     }
 }
 

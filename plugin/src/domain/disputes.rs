@@ -18,7 +18,7 @@ pub fn open(call: &Call, order_id: &str, reason: &str) -> Result<Dispute> {
     call.require_not_vendor("open disputes")?;
     validate::id("order-id", order_id)?;
     let reason = validate::text("reason", reason, call.settings.limits.max_reason_chars)?;
-    let (dispute, pending) = transact(call.env.store, |tx| {
+    let (dispute, pending) = transact(call.env, |tx| {
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(order_id))?;
         let order = call.resolve(order_id, thread.as_ref())?;
         if thread.as_ref().is_some_and(|t| t.open_dispute.is_some()) {
@@ -62,7 +62,7 @@ pub fn close(call: &Call, order_id: &str, resolution: Option<&str>) -> Result<Di
         Some(r) => validate::text("resolution", r, call.settings.limits.max_reason_chars)?,
         None => String::new(),
     };
-    let (dispute, pending) = transact(call.env.store, |tx| {
+    let (dispute, pending) = transact(call.env, |tx| {
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(order_id))?;
         let order = call.resolve(order_id, thread.as_ref())?;
         let Some(number) = thread.as_ref().and_then(|t| t.open_dispute) else {

@@ -353,7 +353,7 @@ pub fn mark_selected(call: &Call, order_ids: &[String], read: bool) -> Result<Bu
     ids.sort();
     ids.dedup();
     let thread_keys: Vec<String> = ids.iter().map(|o| keys::thread(o)).collect();
-    let (changed, pending) = transact(call.env.store, |tx| {
+    let (changed, pending) = transact(call.env, |tx| {
         let threads: Vec<Option<ThreadRecord>> = tx.get_many(&thread_keys)?;
         for (id, thread) in ids.iter().zip(&threads) {
             call.resolve(id, thread.as_ref())?;
@@ -389,7 +389,7 @@ pub fn mark_matching(
         });
     };
     let cursor_text = cursor.map(str::to_string);
-    let (changed, next, pending) = transact(call.env.store, |tx| {
+    let (changed, next, pending) = transact(call.env, |tx| {
         let cursor = cursor_text
             .as_deref()
             .map(|c| Cursor::decode(c, plan.passes.len()))

@@ -57,7 +57,7 @@ pub fn post(call: &Call, request: PostRequest) -> Result<Message> {
         validate::id("idempotency-key", key)?;
     }
     let body_hash = fingerprint(&body);
-    let (message, pending) = transact(call.env.store, |tx| {
+    let (message, pending) = transact(call.env, |tx| {
         let idempotency_key = request
             .idempotency_key
             .as_ref()
@@ -176,7 +176,7 @@ pub fn unread_count(call: &Call, order_id: &str) -> Result<u32> {
 /// Mark the order's thread read or unread for the actor.
 pub fn mark(call: &Call, order_id: &str, read: bool) -> Result<()> {
     validate::id("order-id", order_id)?;
-    let pending = transact(call.env.store, |tx| {
+    let pending = transact(call.env, |tx| {
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(order_id))?;
         call.resolve(order_id, thread.as_ref())?;
         let mut counters = UnreadCounters::default();

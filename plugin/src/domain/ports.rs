@@ -83,4 +83,6 @@ pub struct Env<'a> {
     pub directory: &'a dyn Directory,
     pub delivery: &'a dyn Delivery,
     pub clock: &'a dyn Clock,
+    /// What this instance knows about the stored schema version.
+    pub schema: &'a super::schema::SchemaState,
 }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::{Error, Result};
-use super::ports::{Check, Entry, Store, StoreError, Write};
+use super::keys;
+use super::ports::{Check, Entry, Env, Store, StoreError, Write};
+use super::schema;
 
 /// How many times an operation is attempted before giving up with `conflict`.
 pub const MAX_ATTEMPTS: u32 = 12;
@@ -156,11 +158,12 @@ impl<'a> Tx<'a> {
         self.writes.is_empty()
     }
 
-    fn commit(self) -> std::result::Result<(), StoreError> {
+    /// Commit; `record_schema` adds the schema version record (which must be absent).
+    fn commit(self, record_schema: bool) -> std::result::Result<(), StoreError> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        let checks: Vec<Check> = self
+        let mut checks: Vec<Check> = self
             .reads
             .into_iter()
             .map(|(key, entry)| Check {
@@ -168,24 +171,36 @@ impl<'a> Tx<'a> {
                 version: entry.map(|e| e.version),
             })
             .collect();
-        let writes: Vec<Write> = self
+        let mut writes: Vec<Write> = self
             .writes
             .into_iter()
             .map(|(key, value)| Write { key, value })
             .collect();
+        if record_schema {
+            checks.push(schema::absent());
+            writes.push(schema::record());
+        }
         self.store.commit(&checks, &writes)
     }
 }
 
 /// Run `body` in a transaction and commit it, retrying on conflicts. An error from `body`
-/// aborts without writing anything.
-pub fn transact<T>(store: &dyn Store, mut body: impl FnMut(&mut Tx) -> Result<T>) -> Result<T> {
+/// aborts without writing anything. The first commit into a store also records the schema
+/// version.
+pub fn transact<T>(env: &Env, mut body: impl FnMut(&mut Tx) -> Result<T>) -> Result<T> {
     for _ in 0..MAX_ATTEMPTS {
-        let mut tx = Tx::new(store);
+        let mut tx = Tx::new(env.store);
         let out = body(&mut tx)?;
-        match tx.commit() {
-            Ok(()) => return Ok(out),
-            Err(StoreError::Conflict(_)) => continue,
+        match tx.commit(!env.schema.is_recorded()) {
+            Ok(()) => {
+                env.schema.set_recorded();
+                return Ok(out);
+            }
+            Err(StoreError::Conflict(key)) => {
+                if key == keys::SCHEMA {
+                    env.schema.set_recorded();
+                }
+            }
             Err(e) => return Err(storage_error(e)),
         }
     }
