@@ -351,11 +351,10 @@ fn mark_matching_marks_every_thread_of_the_query_in_batches() {
     );
 
     // Everything, across batches.
-    let (mut changed, mut cursor, mut calls) = (0, None, 0);
+    let (mut changed, mut cursor) = (0, None);
     loop {
         let result = ok(s.mark_matching(&sam, &Query::all(), true, cursor.as_deref()));
         changed += result.changed;
-        calls += 1;
         match result.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,

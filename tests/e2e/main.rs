@@ -5,3 +5,5 @@
 mod disputes;
 mod inbox;
 mod messaging;
+mod notifications;
+mod outbox;

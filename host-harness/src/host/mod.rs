@@ -68,7 +68,9 @@ pub enum Fault {
 }
 
 /// An armed fault: what to report, and for how many more calls (`None`: until cleared).
-type Armed = Option<(Fault, Option<u32>)>;
+/// The armed fault: which, how many calls to let through first, and how many to fail
+/// (`None`: every one).
+type Armed = Option<(Fault, u32, Option<u32>)>;
 
 /// A switch that makes an import fail: for the next N calls, or until cleared.
 #[derive(Clone, Debug, Default)]
@@ -79,12 +81,17 @@ pub(crate) struct FaultSwitch {
 impl FaultSwitch {
     /// Fail the next `n` calls with `fault` (replacing any earlier setting).
     pub(crate) fn fail_next(&self, n: u32, fault: Fault) {
-        *self.lock() = (n > 0).then_some((fault, Some(n)));
+        self.fail_after(0, n, fault);
+    }
+
+    /// Let `skip` calls through, then fail the `n` after them with `fault`.
+    pub(crate) fn fail_after(&self, skip: u32, n: u32, fault: Fault) {
+        *self.lock() = (n > 0).then_some((fault, skip, Some(n)));
     }
 
     /// Fail every call with `fault` until [`FaultSwitch::clear`].
     pub(crate) fn fail_always(&self, fault: Fault) {
-        *self.lock() = Some((fault, None));
+        *self.lock() = Some((fault, 0, None));
     }
 
     pub(crate) fn clear(&self) {
@@ -94,11 +101,15 @@ impl FaultSwitch {
     /// Called once per import call: the fault to report, if any, using one up.
     pub(crate) fn trip(&self) -> Option<Fault> {
         let mut state = self.lock();
-        let (fault, remaining) = (*state)?;
+        let (fault, skip, remaining) = (*state)?;
+        if skip > 0 {
+            *state = Some((fault, skip - 1, remaining));
+            return None;
+        }
         match remaining {
             None => {}
             Some(n) if n <= 1 => *state = None,
-            Some(n) => *state = Some((fault, Some(n - 1))),
+            Some(n) => *state = Some((fault, 0, Some(n - 1))),
         }
         Some(fault)
     }
@@ -139,6 +150,11 @@ mod tests {
         switch.clear();
         assert_eq!(switch.trip(), None);
         switch.fail_next(0, Fault::Unavailable);
+        assert_eq!(switch.trip(), None);
+        switch.fail_after(2, 1, Fault::Rejected);
+        assert_eq!(switch.trip(), None);
+        assert_eq!(switch.trip(), None);
+        assert_eq!(switch.trip(), Some(Fault::Rejected));
         assert_eq!(switch.trip(), None);
     }
 

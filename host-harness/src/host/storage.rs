@@ -287,6 +287,12 @@ impl Storage {
         self.faults.fail_next(n, fault);
     }
 
+    /// Lets the next `skip` storage calls through, then makes the `n` after them fail, so a
+    /// test can fail any one call of an operation.
+    pub fn fail_after(&self, skip: u32, n: u32, fault: Fault) {
+        self.faults.fail_after(skip, n, fault);
+    }
+
     /// Makes every storage call fail until [`Storage::recover`].
     pub fn fail_always(&self, fault: Fault) {
         self.faults.fail_always(fault);
