@@ -5,5 +5,7 @@
 mod disputes;
 mod inbox;
 mod messaging;
+mod modes;
 mod notifications;
+mod order_filter;
 mod outbox;

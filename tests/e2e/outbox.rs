@@ -144,7 +144,10 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
             // If recording a delivery failed, the entry is offered again under the same key,
             // which the host drops (at most once per key); otherwise nothing is offered twice.
             let repeats = world.host.mail.duplicates().len();
-            assert!(repeats <= usize::from(committed), "call {failing}: {repeats} repeats");
+            assert!(
+                repeats <= usize::from(committed),
+                "call {failing}: {repeats} repeats"
+            );
         }
     }
 }

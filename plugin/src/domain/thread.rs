@@ -176,12 +176,15 @@ pub fn append(
     }
     let unread_changed: BTreeMap<String, u32> = counters.apply(tx)?.into_iter().collect();
 
-    // The outbox: mail and a notification for the participants but the author, and new bell
-    // counts for everyone whose counts changed.
+    // The outbox: mail and a notification for the other parties taking part (not the author,
+    // nor the author's own team, who see the message as unread), and new bell counts for
+    // everyone whose counts changed.
     let staff_take_part = call.staff_take_part(order, was_open || now_open);
+    let author_party = call.scope()?;
     let recipients: Vec<String> = users
         .iter()
-        .filter(|(u, scope)| *u != actor.id && (*scope != Scope::Staff || staff_take_part))
+        .filter(|(_, party)| *party != author_party)
+        .filter(|(_, party)| *party != Scope::Staff || staff_take_part)
         .map(|(u, _)| u.clone())
         .collect();
     let anchor = format!("{}/{seq:012}", keys::esc(&order.id));
