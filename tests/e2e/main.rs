@@ -2,6 +2,7 @@
 //! by the wasmtime harness, the way a hosting platform drives it. One binary, so the component
 //! is compiled once (`Harness::shared`).
 
+mod cost;
 mod disputes;
 mod inbox;
 mod messaging;
