@@ -2,6 +2,8 @@
 //! by the wasmtime harness, the way a hosting platform drives it. One binary, so the component
 //! is compiled once (`Harness::shared`).
 
+mod authorization;
+mod bad_input;
 mod cost;
 mod disputes;
 mod inbox;

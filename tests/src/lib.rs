@@ -101,3 +101,46 @@ pub fn list_all(session: &mut Session, actor: &Actor, query: Query, page: u32) -
 pub fn order_ids(rows: &[ThreadRow]) -> Vec<String> {
     rows.iter().map(|r| r.order_id.clone()).collect()
 }
+
+/// Run `op`, which must be refused as `invalid-input` naming `field` (e.g. `body`), and check
+/// that it changed nothing, as [`refused_without_change`] does. Returns the stated reason.
+#[track_caller]
+pub fn invalid_without_change<T: Debug>(
+    host: &Host,
+    field: &str,
+    op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
+) -> String {
+    match refused_without_change(host, "invalid-input", op) {
+        Error::InvalidInput(invalid) => {
+            assert_eq!(
+                invalid.field, field,
+                "refused for another input: {}",
+                invalid.reason
+            );
+            invalid.reason
+        }
+        other => unreachable!("checked to be invalid-input: {}", other.describe()),
+    }
+}
+
+/// Run `op`, which must succeed without changing anything: the store, sent mail and pushed
+/// notifications are as before (a read, or a repeated request answered from what is stored).
+#[track_caller]
+pub fn ok_without_change<T>(
+    host: &Host,
+    op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
+) -> T {
+    let before = (
+        host.storage.dump(),
+        host.mail.count(),
+        host.notifications.count(),
+    );
+    let value = ok(op());
+    let after = (
+        host.storage.dump(),
+        host.mail.count(),
+        host.notifications.count(),
+    );
+    assert!(before == after, "the call changed state");
+    value
+}
