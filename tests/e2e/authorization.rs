@@ -548,8 +548,6 @@ fn unreached_orders_without_a_thread_are_refused_like_missing_ones() {
 /// A post retried with its idempotency key is authorized again: once the store runs in
 /// warehouse mode, the vendor's retry is `forbidden` like any other vendor call.
 #[test]
-#[ignore = "BUG: post answers a reused idempotency key (messaging.rs `replay`) before authorizing \
-            the actor, so the retry returns the stored message instead of `forbidden`"]
 fn a_retried_post_is_refused_to_a_vendor_in_warehouse_mode() {
     let (world, mut s) = seeded(MultivendorMode::SeparateShops);
     let anna = world.actor(ANNA);
@@ -562,8 +560,6 @@ fn a_retried_post_is_refused_to_a_vendor_in_warehouse_mode() {
 /// A post retried with its idempotency key by a user who no longer reaches the order (here:
 /// the account now acts for another vendor) is refused like any call about that order.
 #[test]
-#[ignore = "BUG: post answers a reused idempotency key (messaging.rs `replay`) before authorizing \
-            the actor, so the retry returns the stored message instead of `not-found`"]
 fn a_retried_post_is_refused_once_the_order_is_out_of_reach() {
     let (world, mut s) = seeded(MultivendorMode::SeparateShops);
     let anna = world.actor(ANNA);
@@ -608,10 +604,6 @@ fn searches_never_find_other_parties_threads() {
 /// Acme and now acts for Blue Books (or a staff account acting as a customer) sees what that
 /// role reaches, not what the account saw before: no listing shows an order beyond it.
 #[test]
-#[ignore = "BUG: list-orders with-unread (order_filter.rs `list`) lists the account's unread \
-            index without checking that the call's role reaches each order, so it shows orders \
-            of the account's former vendor (or, for a staff account acting as a customer, \
-            every thread staff have unread)"]
 fn listings_follow_the_role_of_the_call_not_the_account_history() {
     let (world, mut s) = seeded(MultivendorMode::SeparateShops);
     let mode = MultivendorMode::SeparateShops;

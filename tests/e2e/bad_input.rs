@@ -678,9 +678,6 @@ fn subjects_are_one_line_even_when_the_order_number_is_not() {
 /// Outbox entries are described in one line (`outbox-entry.summary`), so a line break in an
 /// order number must not reach it either.
 #[test]
-#[ignore = "BUG: the summaries of notification entries (outbox.rs `OutboxRecord::summary`) embed \
-            the order number as the directory gives it, line breaks included; only mail \
-            entries (their one-line subject) are safe"]
 fn outbox_summaries_are_one_line_even_when_the_order_number_is_not() {
     let (world, mut s) = marketplace();
     world

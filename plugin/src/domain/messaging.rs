@@ -62,13 +62,14 @@ pub fn post(call: &Call, request: PostRequest) -> Result<Message> {
             .idempotency_key
             .as_ref()
             .map(|k| keys::idempotency(&call.actor.id, k));
+        // Authorize first: a repeated post is refused whenever a new one would be.
+        let thread: Option<ThreadRecord> = tx.get(&keys::thread(&request.order_id))?;
+        let order = call.resolve(&request.order_id, thread.as_ref())?;
         if let Some(key) = &idempotency_key
             && let Some(done) = tx.get::<IdempotencyRecord>(key)?
         {
             return replay(tx, &request.order_id, body_hash, done);
         }
-        let thread: Option<ThreadRecord> = tx.get(&keys::thread(&request.order_id))?;
-        let order = call.resolve(&request.order_id, thread.as_ref())?;
         let appended = thread::append(
             call,
             tx,

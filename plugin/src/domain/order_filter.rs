@@ -79,15 +79,29 @@ pub fn list(
         MessageFilter::WithMessages => keys::activity_index(&scope),
         MessageFilter::WithUnread => keys::unread_index(&call.actor.id),
     };
+    let store = call.env.store;
     let start = cursor.map(|c| format!("{prefix}{c}"));
-    let entries = tx::scan(call.env.store, &prefix, start.as_deref(), limit, true)?;
+    let entries = tx::scan(store, &prefix, start.as_deref(), limit, true)?;
     let next_cursor = (entries.len() == limit as usize)
         .then(|| entries.last().map(|e| e.key[prefix.len()..].to_string()))
         .flatten();
-    let order_ids = entries
+    let mut order_ids = entries
         .iter()
         .map(tx::decode::<String>)
         .collect::<Result<Vec<_>>>()?;
+    if filter == MessageFilter::WithUnread {
+        // A user's unread index follows the user, not the role they act in now: keep only
+        // the orders this role reaches.
+        let thread_keys: Vec<String> = order_ids.iter().map(|o| keys::thread(o)).collect();
+        let threads: Vec<Option<ThreadRecord>> = tx::read_many(store, &thread_keys)?;
+        let mut threads = threads.into_iter();
+        order_ids.retain(|_| {
+            threads
+                .next()
+                .flatten()
+                .is_some_and(|t| call.reaches(&t.customer_id, t.vendor_id.as_deref()))
+        });
+    }
     Ok(OrderPage {
         order_ids,
         next_cursor,

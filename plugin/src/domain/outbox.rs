@@ -78,6 +78,10 @@ pub struct OutboxRecord {
 impl OutboxRecord {
     /// A one-line description for listings.
     pub fn summary(&self) -> String {
+        super::render::one_line(&self.describe(), 200)
+    }
+
+    fn describe(&self) -> String {
         match &self.payload {
             Payload::Mail(m) => m.subject.clone(),
             Payload::Push { event, .. } => match event {
