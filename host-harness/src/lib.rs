@@ -14,7 +14,7 @@
 //! let mut session = Harness::shared().session(&world.host).unwrap();
 //! let alice = world.actor("c1");
 //! let posted = session.post(&alice, &PostRequest::new("o1", "Where is my parcel?")).unwrap();
-//! println!("{posted:?}, mails: {:?}", world.host.mail.sent());
+//! println!("{posted:?}, mails: {:?}", world.host.mail.all());
 //! ```
 
 pub mod bindings;

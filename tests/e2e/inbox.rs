@@ -331,16 +331,7 @@ fn mark_matching_marks_every_thread_of_the_query_in_batches() {
 
     // Only the threads matching the search.
     let refund = Query::all().with_search("refund");
-    let (mut changed, mut cursor, mut calls) = (0, None, 0);
-    loop {
-        let result = ok(s.mark_matching(&sam, &refund, true, cursor.as_deref()));
-        changed += result.changed;
-        calls += 1;
-        match result.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let (changed, calls) = mark_all_matching(&mut s, &sam, &refund, true);
     assert_eq!(changed, 115);
     assert!(calls >= 1);
     assert_eq!(bell(&mut s, &sam), (115, 0));
@@ -351,29 +342,12 @@ fn mark_matching_marks_every_thread_of_the_query_in_batches() {
     );
 
     // Everything, across batches.
-    let (mut changed, mut cursor) = (0, None);
-    loop {
-        let result = ok(s.mark_matching(&sam, &Query::all(), true, cursor.as_deref()));
-        changed += result.changed;
-        match result.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let (changed, _) = mark_all_matching(&mut s, &sam, &Query::all(), true);
     assert_eq!(changed, 115);
     assert_eq!(bell(&mut s, &sam), (0, 0));
 
     // Mark all unread again: needs more than one batch of 200.
-    let (mut changed, mut cursor, mut calls) = (0, None, 0);
-    loop {
-        let result = ok(s.mark_matching(&sam, &Query::all(), false, cursor.as_deref()));
-        changed += result.changed;
-        calls += 1;
-        match result.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let (changed, calls) = mark_all_matching(&mut s, &sam, &Query::all(), false);
     assert_eq!(changed, 230);
     assert!(calls >= 2, "a batch is bounded, took {calls} calls");
     assert_eq!(bell(&mut s, &sam), (230, 0));

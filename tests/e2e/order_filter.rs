@@ -15,24 +15,6 @@ fn all_orders() -> Vec<String> {
     .to_vec()
 }
 
-fn list_every_page(
-    s: &mut Session,
-    actor: &Actor,
-    filter: MessageFilter,
-    page: u32,
-) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let result = ok(s.list_orders(actor, filter, cursor.as_deref(), page));
-        ids.extend(result.order_ids);
-        match result.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return ids,
-        }
-    }
-}
-
 #[test]
 fn filters_the_hosts_order_ids_by_messages_and_unread() {
     let (world, mut s) = marketplace();
@@ -90,19 +72,19 @@ fn filters_the_hosts_order_ids_by_messages_and_unread() {
 
     // The paged lists, newest activity first.
     assert_eq!(
-        list_every_page(&mut s, &sam, MessageFilter::WithMessages, 2),
+        list_orders_all(&mut s, &sam, MessageFilter::WithMessages, 2),
         [ALICE_BLUE_ORDER, BOB_ACME_ORDER, ALICE_ACME_ORDER]
     );
     assert_eq!(
-        list_every_page(&mut s, &anna, MessageFilter::WithUnread, 1),
+        list_orders_all(&mut s, &anna, MessageFilter::WithUnread, 1),
         [ALICE_ACME_ORDER]
     );
     assert_eq!(
-        list_every_page(&mut s, &alice, MessageFilter::WithMessages, 10),
+        list_orders_all(&mut s, &alice, MessageFilter::WithMessages, 10),
         [ALICE_BLUE_ORDER, ALICE_ACME_ORDER]
     );
     assert!(
-        list_every_page(&mut s, &world.actor(CAROL), MessageFilter::WithMessages, 10).is_empty()
+        list_orders_all(&mut s, &world.actor(CAROL), MessageFilter::WithMessages, 10).is_empty()
     );
 }
 
@@ -124,11 +106,11 @@ fn paged_order_lists_have_no_gaps_or_repeats() {
     let sam = world.actor(SAM);
     for page in [1, 5, 36, 37, 100] {
         assert_eq!(
-            list_every_page(&mut s, &sam, MessageFilter::WithMessages, page),
+            list_orders_all(&mut s, &sam, MessageFilter::WithMessages, page),
             expected
         );
         assert_eq!(
-            list_every_page(&mut s, &sam, MessageFilter::WithUnread, page),
+            list_orders_all(&mut s, &sam, MessageFilter::WithUnread, page),
             expected
         );
     }

@@ -48,7 +48,7 @@ fn mail_that_fails_stays_pending_until_delivered_once() {
     world.host.mail.recover();
     let report = drain(&mut s);
     assert_eq!((report.delivered, report.deferred, report.dead), (1, 0, 0));
-    let sent = world.host.mail.sent();
+    let sent = world.host.mail.all();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].idempotency_key, mails[0].key);
     assert_eq!(sent[0].recipients, [ANNA]);

@@ -97,6 +97,47 @@ pub fn list_all(session: &mut Session, actor: &Actor, query: Query, page: u32) -
     }
 }
 
+/// Every order id `list-orders` returns, following cursors to the end.
+#[track_caller]
+pub fn list_orders_all(
+    session: &mut Session,
+    actor: &Actor,
+    filter: MessageFilter,
+    page: u32,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let result = ok(session.list_orders(actor, filter, cursor.as_deref(), page));
+        ids.extend(result.order_ids);
+        match result.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return ids,
+        }
+    }
+}
+
+/// Mark every thread matching `query` read or unread, following cursors to the end; returns
+/// the threads changed and the calls it took.
+#[track_caller]
+pub fn mark_all_matching(
+    session: &mut Session,
+    actor: &Actor,
+    query: &Query,
+    read: bool,
+) -> (u32, u32) {
+    let (mut changed, mut calls, mut cursor) = (0, 0, None::<String>);
+    loop {
+        let result = ok(session.mark_matching(actor, query, read, cursor.as_deref()));
+        changed += result.changed;
+        calls += 1;
+        match result.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return (changed, calls),
+        }
+    }
+}
+
 /// The order ids of rows, in order.
 pub fn order_ids(rows: &[ThreadRow]) -> Vec<String> {
     rows.iter().map(|r| r.order_id.clone()).collect()

@@ -16,9 +16,19 @@ pub(crate) enum Outcome {
     Failed(Fault),
 }
 
-/// Delivered items of type `T`, keyed by idempotency key.
+/// Something the addon hands to the host with recipients and an idempotency key.
+pub trait Delivered: Clone {
+    /// The idempotency key.
+    fn key(&self) -> &str;
+    /// The users it goes to.
+    fn recipients(&self) -> &[String];
+}
+
+/// Every item of type `T` the addon delivered through an import, at most once per idempotency
+/// key (as a real host must), with failure injection. Cheap to clone; clones share the record.
+/// See [`MailCapture`](super::MailCapture) and [`NotificationCapture`](super::NotificationCapture).
 #[derive(Debug)]
-pub(crate) struct Capture<T> {
+pub struct Capture<T> {
     state: Arc<Mutex<State<T>>>,
     pub(crate) faults: FaultSwitch,
 }
@@ -59,54 +69,85 @@ struct State<T> {
     failures: u64,
 }
 
-impl<T: Clone> Capture<T> {
+impl<T: Delivered> Capture<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn deliver(&self, key: &str, item: T) -> Outcome {
+    /// Record one delivery attempt (the import's implementation calls this).
+    pub(crate) fn deliver(&self, item: T) -> Outcome {
         let mut state = self.lock();
         state.attempts += 1;
         if let Some(fault) = self.faults.trip() {
             state.failures += 1;
             return Outcome::Failed(fault);
         }
-        if !state.keys.insert(key.to_owned()) {
-            state.duplicates.push(key.to_owned());
+        if !state.keys.insert(item.key().to_owned()) {
+            state.duplicates.push(item.key().to_owned());
             return Outcome::Duplicate;
         }
         state.items.push(item);
         Outcome::Delivered
     }
 
-    pub(crate) fn all(&self) -> Vec<T> {
+    /// Everything delivered so far, in order.
+    pub fn all(&self) -> Vec<T> {
         self.lock().items.clone()
     }
 
-    pub(crate) fn take_new(&self) -> Vec<T> {
+    /// What was delivered since the previous `take_new` (or since the start).
+    pub fn take_new(&self) -> Vec<T> {
         let mut state = self.lock();
         let new = state.items[state.taken..].to_vec();
         state.taken = state.items.len();
         new
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// What was delivered so far to `user_id`.
+    pub fn to(&self, user_id: &str) -> Vec<T> {
+        let mut items = self.all();
+        items.retain(|i| i.recipients().iter().any(|r| r == user_id));
+        items
+    }
+
+    /// How many items were delivered (each key once).
+    pub fn count(&self) -> usize {
         self.lock().items.len()
     }
 
-    pub(crate) fn duplicates(&self) -> Vec<String> {
+    /// Keys delivered again after they had been delivered (each repeat listed once). The
+    /// repeats were acknowledged but not recorded again.
+    pub fn duplicates(&self) -> Vec<String> {
         self.lock().duplicates.clone()
     }
 
-    pub(crate) fn attempts(&self) -> u64 {
+    /// Calls, including failed and duplicate ones.
+    pub fn attempts(&self) -> u64 {
         self.lock().attempts
     }
 
-    pub(crate) fn failures(&self) -> u64 {
+    /// Calls that failed by injection.
+    pub fn failures(&self) -> u64 {
         self.lock().failures
     }
 
-    pub(crate) fn clear(&self) {
+    /// Makes the next `n` calls fail (`unavailable` or `rejected`).
+    pub fn fail_next(&self, n: u32, fault: Fault) {
+        self.faults.fail_next(n, fault);
+    }
+
+    /// Makes every call fail until [`Capture::recover`].
+    pub fn fail_always(&self, fault: Fault) {
+        self.faults.fail_always(fault);
+    }
+
+    /// Stops injecting failures.
+    pub fn recover(&self) {
+        self.faults.clear();
+    }
+
+    /// Forgets everything recorded, including the delivered keys.
+    pub fn clear(&self) {
         let mut state = self.lock();
         state.items.clear();
         state.taken = 0;

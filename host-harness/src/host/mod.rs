@@ -15,6 +15,7 @@ mod storage;
 
 use std::sync::{Arc, Mutex};
 
+pub use capture::{Capture, Delivered};
 pub use clock::{Clock, DEFAULT_NOW_MILLIS};
 pub use directory::Directory;
 pub use mail::MailCapture;
@@ -167,7 +168,7 @@ mod tests {
         assert_eq!(host.mail.count(), 2);
         assert_eq!(host.mail.duplicates(), vec!["k1"]);
         assert_eq!(host.mail.attempts(), 3);
-        assert_eq!(host.mail.sent_to("u2").len(), 1);
+        assert_eq!(host.mail.to("u2").len(), 1);
         assert_eq!(host.mail.take_new().len(), 2);
         assert!(host.mail.take_new().is_empty());
         // Taking does not forget the keys.
@@ -213,8 +214,8 @@ mod tests {
             host.notifications.push(push("p2")),
             Err(NotifyError::Rejected(_))
         ));
-        assert_eq!(host.notifications.pushed(), vec![push("p1")]);
-        assert_eq!(host.notifications.pushed_to("s1").len(), 1);
+        assert_eq!(host.notifications.all(), vec![push("p1")]);
+        assert_eq!(host.notifications.to("s1").len(), 1);
         assert_eq!(host.notifications.duplicates(), vec!["p1"]);
         host.notifications.clear();
         assert_eq!(host.notifications.count(), 0);
