@@ -522,6 +522,9 @@ export_calls! {
     /// `maintenance.list-outbox`: pending entries (or dead letters) and the next cursor.
     fn list_outbox(dead: bool, cursor: Option<&str>, limit: u32) -> Result<(Vec<OutboxEntry>, Option<String>), Error>
         = storefront_order_messages_maintenance.call_list_outbox(dead, cursor, limit);
+    /// `maintenance.verify`: recompute indexes and counters for a page of records.
+    fn verify(cursor: Option<&str>, limit: u32) -> Result<VerifyReport, Error>
+        = storefront_order_messages_maintenance.call_verify(cursor, limit);
     /// `maintenance.schema-version`: the stored data's schema version, after any upgrade.
     fn schema_version() -> Result<u32, Error>
         = storefront_order_messages_maintenance.call_schema_version();

@@ -10,7 +10,7 @@ pub use exports::disputes::{Closure, Dispute, Party};
 pub use exports::inbox::{
     BulkResult, Filter, LatestMessage, ListPage, ListRequest, Query, Sort, ThreadRow,
 };
-pub use exports::maintenance::{DeliveryReport, OutboxEntry, OutboxKind};
+pub use exports::maintenance::{DeliveryReport, OutboxEntry, OutboxKind, Problem, VerifyReport};
 pub use exports::messaging::{Direction, PostRequest, ThreadPage, ThreadRequest};
 pub use exports::order_filter::{MessageFilter, OrderPage};
 pub use imports::directory::{Limits, MultivendorMode, Order, Settings};

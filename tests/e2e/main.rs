@@ -12,3 +12,4 @@ mod modes;
 mod notifications;
 mod order_filter;
 mod outbox;
+mod verify;

@@ -332,3 +332,21 @@ impl From<outbox::Pending> for maintenance::OutboxEntry {
         }
     }
 }
+
+impl From<domain::verify::VerifyReport> for maintenance::VerifyReport {
+    fn from(r: domain::verify::VerifyReport) -> Self {
+        maintenance::VerifyReport {
+            checked: r.checked,
+            problems: r
+                .problems
+                .into_iter()
+                .map(|p| maintenance::Problem {
+                    key: p.key,
+                    detail: p.detail,
+                })
+                .collect(),
+            more_problems: r.more_problems,
+            next_cursor: r.next_cursor,
+        }
+    }
+}

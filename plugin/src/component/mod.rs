@@ -165,6 +165,12 @@ impl maintenance::Guest for Addon {
         Ok((entries.into_iter().map(Into::into).collect(), next))
     }
 
+    fn verify(cursor: Option<String>, limit: u32) -> Result<maintenance::VerifyReport, Error> {
+        SCHEMA.check(ENV.store)?;
+        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
+        Ok(domain::verify::verify(&ENV, cursor.as_deref(), limit)?.into())
+    }
+
     fn schema_version() -> Result<u32, Error> {
         Ok(SCHEMA.ensure_recorded(ENV.store)?)
     }

@@ -41,6 +41,11 @@ pub fn esc(id: &str) -> String {
     out
 }
 
+/// The id an escaped key component stands for (the inverse of [`esc`]).
+pub fn unesc(component: &str) -> String {
+    component.replace("%2F", "/").replace("%25", "%")
+}
+
 pub const SCHEMA: &str = "meta/schema";
 
 /// The set of threads a party sees: staff see all, a vendor its orders, a customer theirs.
@@ -124,6 +129,15 @@ pub fn idempotency(user: &str, key: &str) -> String {
     format!("ik/{}/{}", esc(user), esc(key))
 }
 
+pub const THREADS: &str = "t/";
+pub const READ_STATES: &str = "rs/";
+pub const UNREAD_COUNTERS: &str = "uc/";
+pub const UNREAD_INDEXES: &str = "ux/";
+pub const ACTIVITY_INDEXES: &str = "ax/";
+pub const DISPUTE_INDEXES: &str = "dx/";
+pub const DISPUTE_COUNTERS: &str = "dc/";
+pub const KEYWORD_INDEXES: &str = "kx/";
+pub const IDEMPOTENCY: &str = "ik/";
 pub const OUTBOX: &str = "ob/";
 pub const DEAD_LETTERS: &str = "od/";
 
@@ -136,6 +150,9 @@ mod tests {
         // "a/b" must not fall inside the range of user "a".
         assert!(!read_state("a/b", "o").starts_with(&format!("rs/{}/", esc("a"))));
         assert_eq!(esc("50%/x"), "50%25%2Fx");
+        for id in ["50%/x", "%2F", "a/%25/b", "plain"] {
+            assert_eq!(unesc(&esc(id)), id);
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod search;
 pub mod thread;
 pub mod tx;
 pub mod validate;
+pub mod verify;
 
 pub use call::Call;
 pub use error::{Error, Result};
