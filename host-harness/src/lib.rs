@@ -21,7 +21,9 @@ pub mod bindings;
 pub mod fixtures;
 pub mod host;
 pub mod inspect;
+pub mod native;
 pub mod runtime;
+pub mod seed;
 pub mod types;
 
 pub use host::{Clock, Fault, Host};
