@@ -3,7 +3,7 @@
 //! User text is escaped in every HTML body, and a subject is always one line: anything that
 //! reaches it goes through [`one_line`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::model::{Dispute, Message, Party, Timestamp};
 
@@ -62,9 +62,20 @@ fn html_paragraph(text: &str) -> String {
     escape_html(&text.replace("\r\n", "\n")).replace('\n', "<br>\n")
 }
 
+/// `2026-01-31 09:05 UTC`. (Built from the parts: chrono's `format` would pull its whole
+/// strftime machinery into the component for this one pattern.)
 fn format_time(at: Timestamp) -> String {
     DateTime::<Utc>::from_timestamp_millis(at)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -170,6 +181,11 @@ mod tests {
         assert_eq!(one_line("abcdef", 4), "abc…");
         assert_eq!(one_line("abcd", 4), "abcd");
         assert_eq!(one_line("  ", 4), "");
+    }
+
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(format_time(1_767_258_300_000), "2026-01-01 09:05 UTC");
     }
 
     #[test]
