@@ -7,10 +7,12 @@
 
 mod capture;
 mod clock;
+pub mod conformance;
 mod directory;
 mod imports;
 mod mail;
 mod notifications;
+mod sqlite;
 mod storage;
 
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,10 @@ pub use clock::{Clock, DEFAULT_NOW_MILLIS};
 pub use directory::Directory;
 pub use mail::MailCapture;
 pub use notifications::{NotificationCapture, Push};
+pub use sqlite::{
+    DEFAULT_BUSY_TIMEOUT, Database, KV_SCHEMA_PART, KV_SCHEMA_VERSION, SqliteBackend,
+    SqliteOptions, Synchronous,
+};
 pub use storage::{KvBackend, MemoryBackend, Storage, StorageStats};
 
 /// The world state behind the addon's imports.

@@ -1,14 +1,17 @@
 //! The `storage` import: an ordered key-value store with versions.
 //!
-//! [`KvBackend`] is the object-safe backend trait (in-memory now; SQLite or others can be
-//! added behind it). [`Storage`] is the handle the host hands to stores: a backend plus a
-//! fault switch and call counters.
+//! [`KvBackend`] is the object-safe backend trait, with two implementations: [`MemoryBackend`]
+//! here, for tests, and the durable [`SqliteBackend`](super::SqliteBackend). Both pass the
+//! shared suite in [`conformance`](super::conformance). [`Storage`] is the handle the host hands
+//! to stores: a backend plus a fault switch and call counters.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::sqlite::{Database, SqliteBackend, SqliteOptions};
 use super::{Fault, FaultSwitch};
 use crate::types::{Check, Entry, StorageError, Write};
 
@@ -83,7 +86,7 @@ fn entry(key: &str, (value, version): &(Vec<u8>, u64)) -> Entry {
 /// The smallest string greater than every string starting with `prefix`, or `None` when no
 /// such bound exists (empty prefix, or only `char::MAX`). UTF-8 byte order is code point
 /// order, so bumping the last code point that can be bumped gives the bound.
-fn prefix_end(prefix: &str) -> Option<String> {
+pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         let next = match last as u32 + 1 {
@@ -96,6 +99,40 @@ fn prefix_end(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The key range a `scan` covers: keys starting with `prefix`, strictly after `start_after` in
+/// the scan direction (greater when ascending, smaller when `reverse`). `None` when no key can
+/// be in it. The lower bound is never unbounded and the upper bound never inclusive; both are
+/// ordered as UTF-8 bytes, so every backend can turn them into a range query on its index.
+pub(crate) fn scan_bounds(
+    prefix: &str,
+    start_after: Option<&str>,
+    reverse: bool,
+) -> Option<(Bound<String>, Bound<String>)> {
+    let end = prefix_end(prefix);
+    let below_end = |s: &str| end.as_deref().is_none_or(|end| s < end);
+    let from_prefix = Bound::Included(prefix.to_owned());
+    let to_end = || match &end {
+        Some(end) => Bound::Excluded(end.clone()),
+        None => Bound::Unbounded,
+    };
+    let bounds = if reverse {
+        // Keys strictly before the cursor, within the prefix range.
+        match start_after {
+            Some(s) if s <= prefix => return None,
+            Some(s) if below_end(s) => (from_prefix, Bound::Excluded(s.to_owned())),
+            _ => (from_prefix, to_end()),
+        }
+    } else {
+        // Keys strictly after the cursor, within the prefix range.
+        match start_after {
+            Some(s) if !below_end(s) => return None,
+            Some(s) if s >= prefix => (Bound::Excluded(s.to_owned()), to_end()),
+            _ => (from_prefix, to_end()),
+        }
+    };
+    Some(bounds)
 }
 
 impl KvBackend for MemoryBackend {
@@ -119,34 +156,18 @@ impl KvBackend for MemoryBackend {
         limit: u32,
         reverse: bool,
     ) -> Result<Vec<Entry>, StorageError> {
+        let Some((lower, upper)) = scan_bounds(prefix, start_after, reverse) else {
+            return Ok(Vec::new());
+        };
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let end = prefix_end(prefix);
-        let upper_of_prefix = match &end {
-            Some(end) => Bound::Excluded(end.as_str()),
-            None => Bound::Unbounded,
-        };
-        let below_end = |s: &str| end.as_deref().is_none_or(|end| s < end);
-
-        let (lower, upper) = if reverse {
-            // Keys strictly before the cursor, within the prefix range.
-            match start_after {
-                Some(s) if s <= prefix => return Ok(Vec::new()),
-                Some(s) if below_end(s) => (Bound::Included(prefix), Bound::Excluded(s)),
-                _ => (Bound::Included(prefix), upper_of_prefix),
-            }
-        } else {
-            // Keys strictly after the cursor, within the prefix range.
-            match start_after {
-                Some(s) if !below_end(s) => return Ok(Vec::new()),
-                Some(s) if s >= prefix => (Bound::Excluded(s), upper_of_prefix),
-                _ => (Bound::Included(prefix), upper_of_prefix),
-            }
-        };
-
+        let bounds = (
+            lower.as_ref().map(String::as_str),
+            upper.as_ref().map(String::as_str),
+        );
         let state = self.lock();
-        let range = state.entries.range::<str, _>((lower, upper));
+        let range = state.entries.range::<str, _>(bounds);
         let take = limit as usize;
         let out = if reverse {
             range.rev().take(take).map(|(k, v)| entry(k, v)).collect()
@@ -258,6 +279,24 @@ impl Storage {
     /// A fresh in-memory store.
     pub fn memory() -> Self {
         Self::with_backend(Arc::new(MemoryBackend::new()))
+    }
+
+    /// A durable store in the SQLite database at `path` (created if missing), with the default
+    /// [`SqliteOptions`].
+    pub fn sqlite(path: impl AsRef<Path>) -> anyhow::Result<Self> {
+        Self::sqlite_with(path, SqliteOptions::default())
+    }
+
+    /// A durable store in the SQLite database at `path` (created if missing), with `options`.
+    pub fn sqlite_with(path: impl AsRef<Path>, options: SqliteOptions) -> anyhow::Result<Self> {
+        Ok(Self::with_backend(Arc::new(SqliteBackend::open_with(
+            path, options,
+        )?)))
+    }
+
+    /// A durable store in an open [`Database`], which other host modules may share.
+    pub fn on_database(db: &Database) -> anyhow::Result<Self> {
+        Ok(Self::with_backend(Arc::new(SqliteBackend::on(db.clone())?)))
     }
 
     /// Storage over any backend.
@@ -395,256 +434,44 @@ impl Storage {
 
 #[cfg(test)]
 mod tests {
+    //! The storage semantics are tested on every backend by the suite in `host::conformance`;
+    //! here: the range helpers and the `Storage` handle.
+
     use super::*;
-    use crate::types::Put;
-
-    fn put(key: &str, value: &str) -> Write {
-        Write::Put(Put {
-            key: key.into(),
-            value: value.as_bytes().to_vec(),
-        })
-    }
-
-    fn del(key: &str) -> Write {
-        Write::Delete(key.into())
-    }
-
-    fn must(key: &str, version: Option<u64>) -> Check {
-        Check {
-            key: key.into(),
-            version,
-        }
-    }
-
-    fn keys(entries: &[Entry]) -> Vec<&str> {
-        entries.iter().map(|e| e.key.as_str()).collect()
-    }
-
-    fn seeded(keys: &[&str]) -> MemoryBackend {
-        let store = MemoryBackend::new();
-        let writes: Vec<Write> = keys.iter().map(|k| put(k, k)).collect();
-        store.commit(&[], &writes).unwrap();
-        store
-    }
-
-    fn scan(
-        store: &MemoryBackend,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-        reverse: bool,
-    ) -> Vec<String> {
-        keys(&store.scan(prefix, after, limit, reverse).unwrap())
-            .into_iter()
-            .map(String::from)
-            .collect()
-    }
+    use crate::host::conformance::put;
 
     #[test]
-    fn get_and_versions_start_above_zero() {
-        let store = MemoryBackend::new();
-        assert_eq!(store.get("a").unwrap(), None);
-        store.commit(&[], &[put("a", "1")]).unwrap();
-        let a = store.get("a").unwrap().unwrap();
-        assert_eq!(a.value, b"1");
-        assert!(a.version > 0);
-    }
-
-    #[test]
-    fn get_many_keeps_order_and_gaps() {
-        let store = seeded(&["a", "c"]);
-        let got = store
-            .get_many(&["c".into(), "b".into(), "a".into()])
-            .unwrap();
-        let got: Vec<Option<&str>> = got
-            .iter()
-            .map(|e| e.as_ref().map(|e| e.key.as_str()))
-            .collect();
-        assert_eq!(got, vec![Some("c"), None, Some("a")]);
-    }
-
-    #[test]
-    fn scan_prefix_ascending_and_descending() {
-        let store = seeded(&["a", "m/1", "m/2", "m/3", "m0", "m", "n"]);
-        assert_eq!(scan(&store, "m/", None, 10, false), ["m/1", "m/2", "m/3"]);
-        assert_eq!(scan(&store, "m/", None, 10, true), ["m/3", "m/2", "m/1"]);
-        // The prefix itself is a key that starts with the prefix.
-        assert_eq!(
-            scan(&store, "m", None, 10, false),
-            ["m", "m/1", "m/2", "m/3", "m0"]
-        );
-        assert_eq!(scan(&store, "", None, 100, false).len(), 7);
-        assert!(scan(&store, "x", None, 10, false).is_empty());
-        assert!(scan(&store, "x", None, 10, true).is_empty());
-    }
-
-    #[test]
-    fn scan_limit() {
-        let store = seeded(&["k1", "k2", "k3", "k4"]);
-        assert_eq!(scan(&store, "k", None, 2, false), ["k1", "k2"]);
-        assert_eq!(scan(&store, "k", None, 2, true), ["k4", "k3"]);
-        assert!(scan(&store, "k", None, 0, false).is_empty());
-    }
-
-    #[test]
-    fn scan_start_after_is_exclusive_in_scan_direction() {
-        let store = seeded(&["k1", "k2", "k3", "k4"]);
-        assert_eq!(scan(&store, "k", Some("k2"), 10, false), ["k3", "k4"]);
-        assert_eq!(scan(&store, "k", Some("k3"), 10, true), ["k2", "k1"]);
-        // A cursor that is not itself a key still splits the range.
-        assert_eq!(scan(&store, "k", Some("k2x"), 10, false), ["k3", "k4"]);
-        assert_eq!(scan(&store, "k", Some("k2x"), 10, true), ["k2", "k1"]);
-        // Paging with the last key returned walks the whole range once.
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = scan(&store, "k", cursor.as_deref(), 3, true);
-            seen.extend(page.iter().cloned());
-            if page.len() < 3 {
-                break;
-            }
-            cursor = page.last().cloned();
-        }
-        assert_eq!(seen, ["k4", "k3", "k2", "k1"]);
-    }
-
-    #[test]
-    fn scan_start_after_outside_the_prefix_range() {
-        let store = seeded(&["a", "k1", "k2", "z"]);
-        // Before the range: ascending sees all, descending sees none.
-        assert_eq!(scan(&store, "k", Some("b"), 10, false), ["k1", "k2"]);
-        assert!(scan(&store, "k", Some("b"), 10, true).is_empty());
-        // After the range: ascending sees none, descending sees all.
-        assert!(scan(&store, "k", Some("y"), 10, false).is_empty());
-        assert_eq!(scan(&store, "k", Some("y"), 10, true), ["k2", "k1"]);
-        // Exactly the prefix: descending has nothing before it; ascending skips the prefix key.
-        assert!(scan(&store, "k", Some("k"), 10, true).is_empty());
-        assert_eq!(scan(&store, "k", Some("k"), 10, false), ["k1", "k2"]);
-    }
-
-    #[test]
-    fn scan_orders_by_utf8_bytes_and_handles_high_code_points() {
+    fn prefix_end_bumps_the_last_code_point_that_can_be_bumped() {
         let max = char::MAX.to_string();
-        let store = seeded(&["p", "pZ", "pé", "p\u{FFFF}", &format!("p{max}"), "q"]);
-        let got = scan(&store, "p", None, 10, false);
-        assert_eq!(got, ["p", "pZ", "pé", "p\u{FFFF}", &format!("p{max}")]);
-        let prefix = format!("p{max}");
-        assert_eq!(scan(&store, &prefix, None, 10, true), vec![prefix]);
         assert_eq!(prefix_end("a"), Some("b".into()));
+        assert_eq!(prefix_end("é"), Some("ê".into()));
         assert_eq!(prefix_end(&format!("a{max}")), Some("b".into()));
         assert_eq!(prefix_end("\u{D7FF}"), Some("\u{E000}".into()));
+        assert_eq!(prefix_end(&max), None);
         assert_eq!(prefix_end(""), None);
     }
 
     #[test]
-    fn commit_applies_all_writes_with_one_new_version() {
-        let store = seeded(&["a"]);
-        let v1 = store.get("a").unwrap().unwrap().version;
-        store
-            .commit(
-                &[must("a", Some(v1)), must("b", None)],
-                &[put("a", "2"), put("b", "1")],
-            )
-            .unwrap();
-        let a = store.get("a").unwrap().unwrap();
-        let b = store.get("b").unwrap().unwrap();
-        assert_eq!(a.value, b"2");
-        assert!(a.version > v1);
-        assert_eq!(a.version, b.version);
-    }
-
-    #[test]
-    fn failed_check_is_a_conflict_and_applies_nothing() {
-        let store = seeded(&["a", "b"]);
-        let before = store.dump().unwrap();
-        let va = store.get("a").unwrap().unwrap().version;
-
-        // Wrong version on the second check: the first check and every write are ignored.
-        let err = store
-            .commit(
-                &[must("a", Some(va)), must("b", Some(va + 100))],
-                &[put("a", "x"), del("b"), put("c", "new")],
-            )
-            .unwrap_err();
-        assert_eq!(err, StorageError::Conflict("b".into()));
-        assert_eq!(store.dump().unwrap(), before);
-
-        // "Must not exist" on an existing key.
-        let err = store
-            .commit(&[must("a", None)], &[put("z", "1")])
-            .unwrap_err();
-        assert_eq!(err, StorageError::Conflict("a".into()));
-        // "Must exist" on an absent key.
-        let err = store
-            .commit(&[must("nope", Some(1))], &[put("z", "1")])
-            .unwrap_err();
-        assert_eq!(err, StorageError::Conflict("nope".into()));
-        assert_eq!(store.dump().unwrap(), before);
-    }
-
-    #[test]
-    fn checks_see_the_state_before_the_writes() {
-        let store = MemoryBackend::new();
-        // The check says "c must not exist"; the same commit creates it. Allowed.
-        store.commit(&[must("c", None)], &[put("c", "1")]).unwrap();
-        // Doing it again conflicts.
-        let err = store
-            .commit(&[must("c", None)], &[put("c", "2")])
-            .unwrap_err();
-        assert_eq!(err, StorageError::Conflict("c".into()));
-    }
-
-    #[test]
-    fn last_write_of_a_key_wins() {
-        let store = MemoryBackend::new();
-        store
-            .commit(
-                &[],
-                &[put("k", "1"), put("k", "2"), del("j"), put("j", "3")],
-            )
-            .unwrap();
-        assert_eq!(store.get("k").unwrap().unwrap().value, b"2");
-        assert_eq!(store.get("j").unwrap().unwrap().value, b"3");
-        store.commit(&[], &[put("k", "4"), del("k")]).unwrap();
-        assert_eq!(store.get("k").unwrap(), None);
-    }
-
-    #[test]
-    fn deleting_an_absent_key_is_fine() {
-        let store = MemoryBackend::new();
-        store.commit(&[], &[del("ghost")]).unwrap();
-        assert!(store.dump().unwrap().is_empty());
-    }
-
-    #[test]
-    fn versions_are_never_reused_after_delete() {
-        let store = MemoryBackend::new();
-        store.commit(&[], &[put("k", "1")]).unwrap();
-        let v1 = store.get("k").unwrap().unwrap().version;
-        store.commit(&[must("k", Some(v1))], &[del("k")]).unwrap();
-        store
-            .commit(&[must("k", None)], &[put("k", "again")])
-            .unwrap();
-        let v2 = store.get("k").unwrap().unwrap().version;
-        assert!(v2 > v1);
-        // A check holding the old version must not match the recreated key.
-        let err = store
-            .commit(&[must("k", Some(v1))], &[put("k", "x")])
-            .unwrap_err();
-        assert_eq!(err, StorageError::Conflict("k".into()));
-    }
-
-    #[test]
-    fn versions_grow_across_keys_and_commits() {
-        let store = MemoryBackend::new();
-        let mut last = 0;
-        for i in 0..5 {
-            let key = format!("k{}", i % 2);
-            store.commit(&[], &[put(&key, "v")]).unwrap();
-            let v = store.get(&key).unwrap().unwrap().version;
-            assert!(v > last);
-            last = v;
-        }
+    fn scan_bounds_follow_the_direction_and_drop_empty_ranges() {
+        let s = |v: &str| v.to_owned();
+        assert_eq!(
+            scan_bounds("k", None, false),
+            Some((Bound::Included(s("k")), Bound::Excluded(s("l"))))
+        );
+        assert_eq!(
+            scan_bounds("k", Some("k2"), false),
+            Some((Bound::Excluded(s("k2")), Bound::Excluded(s("l"))))
+        );
+        assert_eq!(
+            scan_bounds("k", Some("k2"), true),
+            Some((Bound::Included(s("k")), Bound::Excluded(s("k2"))))
+        );
+        assert_eq!(
+            scan_bounds("", Some("k"), false),
+            Some((Bound::Excluded(s("k")), Bound::Unbounded))
+        );
+        assert_eq!(scan_bounds("k", Some("k"), true), None);
+        assert_eq!(scan_bounds("k", Some("l"), false), None);
     }
 
     #[test]
