@@ -253,6 +253,8 @@ struct Counters {
 #[derive(Clone)]
 pub struct Storage {
     backend: Arc<dyn KvBackend>,
+    /// The database file, when the backend is SQLite.
+    database: Option<Database>,
     faults: FaultSwitch,
     counters: Arc<Counters>,
 }
@@ -289,20 +291,27 @@ impl Storage {
 
     /// A durable store in the SQLite database at `path` (created if missing), with `options`.
     pub fn sqlite_with(path: impl AsRef<Path>, options: SqliteOptions) -> anyhow::Result<Self> {
-        Ok(Self::with_backend(Arc::new(SqliteBackend::open_with(
-            path, options,
-        )?)))
+        Self::on_database(&Database::open_with(path, options)?)
     }
 
     /// A durable store in an open [`Database`], which other host modules may share.
     pub fn on_database(db: &Database) -> anyhow::Result<Self> {
-        Ok(Self::with_backend(Arc::new(SqliteBackend::on(db.clone())?)))
+        let mut storage = Self::with_backend(Arc::new(SqliteBackend::on(db.clone())?));
+        storage.database = Some(db.clone());
+        Ok(storage)
+    }
+
+    /// The SQLite database the store lives in (`None` for other backends), for host modules
+    /// that keep their own tables in the same file (see [`Database`]).
+    pub fn database(&self) -> Option<&Database> {
+        self.database.as_ref()
     }
 
     /// Storage over any backend.
     pub fn with_backend(backend: Arc<dyn KvBackend>) -> Self {
         Self {
             backend,
+            database: None,
             faults: FaultSwitch::default(),
             counters: Arc::default(),
         }
