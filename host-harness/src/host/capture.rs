@@ -24,25 +24,40 @@ pub trait Delivered: Clone {
     fn recipients(&self) -> &[String];
 }
 
-/// Every item of type `T` the addon delivered through an import, at most once per idempotency
-/// key (as a real host must), with failure injection. Cheap to clone; clones share the record.
-/// See [`MailCapture`](super::MailCapture) and [`NotificationCapture`](super::NotificationCapture).
-#[derive(Debug)]
-pub struct Capture<T> {
-    state: Arc<Mutex<State<T>>>,
-    pub(crate) faults: FaultSwitch,
+/// What delivers items beyond recording them, kept in a [`Capture`]: for mail,
+/// [`MailDelivery`](super::MailDelivery) (addresses, sent log, optional SMTP relay); `()` when
+/// recording is all there is.
+pub trait Delivery: Clone + Default + std::fmt::Debug {
+    /// Forgets what it remembers, for [`Capture::clear`].
+    fn forget(&self);
 }
 
-impl<T> Clone for Capture<T> {
+impl Delivery for () {
+    fn forget(&self) {}
+}
+
+/// Every item of type `T` the addon delivered through an import, at most once per idempotency
+/// key (as a real host must), with failure injection; `D` delivers them further (nothing by
+/// default). Cheap to clone; clones share the record.
+/// See [`MailCapture`](super::MailCapture) and [`NotificationCapture`](super::NotificationCapture).
+#[derive(Debug)]
+pub struct Capture<T, D = ()> {
+    state: Arc<Mutex<State<T>>>,
+    pub(crate) faults: FaultSwitch,
+    pub(crate) delivery: D,
+}
+
+impl<T, D: Clone> Clone for Capture<T, D> {
     fn clone(&self) -> Self {
         Self {
             state: self.state.clone(),
             faults: self.faults.clone(),
+            delivery: self.delivery.clone(),
         }
     }
 }
 
-impl<T> Default for Capture<T> {
+impl<T, D: Default> Default for Capture<T, D> {
     fn default() -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
@@ -54,6 +69,7 @@ impl<T> Default for Capture<T> {
                 failures: 0,
             })),
             faults: FaultSwitch::default(),
+            delivery: D::default(),
         }
     }
 }
@@ -69,25 +85,46 @@ struct State<T> {
     failures: u64,
 }
 
-impl<T: Delivered> Capture<T> {
+impl<T: Delivered, D: Delivery> Capture<T, D> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Record one delivery attempt (the import's implementation calls this).
+    /// Record one delivery attempt (the import's implementation calls this): [`Capture::attempt`]
+    /// then [`Capture::record`].
     pub(crate) fn deliver(&self, item: T) -> Outcome {
+        match self.attempt() {
+            Some(fault) => Outcome::Failed(fault),
+            None => self.record(item),
+        }
+    }
+
+    /// Counts one call; returns the injected fault, if one trips (counted as a failure).
+    pub(crate) fn attempt(&self) -> Option<Fault> {
         let mut state = self.lock();
         state.attempts += 1;
-        if let Some(fault) = self.faults.trip() {
+        let fault = self.faults.trip();
+        if fault.is_some() {
             state.failures += 1;
-            return Outcome::Failed(fault);
         }
+        fault
+    }
+
+    /// Records a delivered item, or counts a duplicate if its key was recorded before.
+    pub(crate) fn record(&self, item: T) -> Outcome {
+        let mut state = self.lock();
         if !state.keys.insert(item.key().to_owned()) {
             state.duplicates.push(item.key().to_owned());
             return Outcome::Duplicate;
         }
         state.items.push(item);
         Outcome::Delivered
+    }
+
+    /// Counts a repeat of `key`, delivered before (perhaps by an earlier process, as a durable
+    /// sent log knows), without recording anything.
+    pub(crate) fn note_duplicate(&self, key: &str) {
+        self.lock().duplicates.push(key.to_owned());
     }
 
     /// Everything delivered so far, in order.
@@ -146,8 +183,9 @@ impl<T: Delivered> Capture<T> {
         self.faults.clear();
     }
 
-    /// Forgets everything recorded, including the delivered keys.
+    /// Forgets everything recorded, including the delivered keys (for mail, the sent log too).
     pub fn clear(&self) {
+        self.delivery.forget();
         let mut state = self.lock();
         state.items.clear();
         state.taken = 0;

@@ -5,23 +5,30 @@
 //! clock. Each part is a cheap handle (`Arc` inside): clone the `Host` freely, give it to any
 //! number of [`Session`](crate::Session)s, and inspect or change it from the test while they run.
 
+mod address_book;
 mod capture;
 mod clock;
 pub mod conformance;
 mod directory;
+pub mod eml;
 mod imports;
 mod mail;
 mod notifications;
+mod sent_log;
+mod smtp;
 mod sqlite;
 mod storage;
 
 use std::sync::{Arc, Mutex};
 
-pub use capture::{Capture, Delivered};
+pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
+pub use capture::{Capture, Delivered, Delivery};
 pub use clock::{Clock, DEFAULT_NOW_MILLIS};
 pub use directory::Directory;
-pub use mail::MailCapture;
+pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
+pub use sent_log::{MemorySentLog, SentCopy, SentLog};
+pub use smtp::{DEFAULT_FROM, DEFAULT_SMTP_TIMEOUT, SmtpConfig, SmtpCredentials, SmtpTls};
 pub use sqlite::{
     DEFAULT_BUSY_TIMEOUT, Database, KV_SCHEMA_PART, KV_SCHEMA_VERSION, SqliteBackend,
     SqliteOptions, Synchronous,
