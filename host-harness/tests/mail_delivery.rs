@@ -12,7 +12,7 @@ use local_smtp::{LocalSmtp, Received, Reply, Step, dead_port};
 use mail_parser::MessageParser;
 use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
 use order_messages_harness::host::eml;
-use order_messages_harness::host::{DEFAULT_FROM, SmtpConfig, SmtpTls};
+use order_messages_harness::host::{DEFAULT_FROM, Database, SmtpConfig, SmtpTls, Storage};
 use order_messages_harness::types::*;
 use order_messages_harness::{Fault, Host, Session};
 
@@ -673,4 +673,96 @@ fn a_server_answering_550_makes_a_dead_letter() {
         "dead letters are not retried"
     );
     assert!(server.received().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A durable sent log: processes one after another on one database file
+
+/// A "process": a fresh host on the database file at `path` (storage and sent log), relaying
+/// to `server`, with the marketplace directory.
+fn process_on(path: &std::path::Path, server: &LocalSmtp) -> World {
+    let db = Database::open(path).unwrap();
+    let host = Host::new().with_storage(Storage::on_database(&db).unwrap());
+    host.mail.keep_sent_log_in(&db).unwrap();
+    host.mail.relay_via(server.config()).unwrap();
+    Fixtures::marketplace_on(host).build()
+}
+
+#[test]
+fn a_durable_sent_log_keeps_each_copy_at_most_once_across_processes() {
+    let server = LocalSmtp::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("harness.db");
+    let sent = mail("k", &["c1", "c2"]);
+
+    server.reply_to_rcpt("c2@example.test", Reply::code(451, "4.3.0 Later"));
+    let first = process_on(&path, &server);
+    unavailable(first.host.mail.send(sent.clone()));
+    drop(first);
+    assert_eq!(
+        envelope_recipients(&server.take_received()),
+        ["c1@example.test"]
+    );
+
+    server.answer_normally();
+    let second = process_on(&path, &server);
+    second.host.mail.send(sent.clone()).unwrap();
+    assert_eq!(
+        envelope_recipients(&server.take_received()),
+        ["c2@example.test"]
+    );
+    drop(second);
+
+    let third = process_on(&path, &server);
+    let connections = server.connections();
+    third.host.mail.send(sent).unwrap();
+    assert_eq!(server.connections(), connections);
+    assert_eq!(third.host.mail.duplicates(), ["k"]);
+    let copies = third.host.mail.sent_copies().unwrap();
+    let users: Vec<&str> = copies.iter().map(|c| c.user_id.as_str()).collect();
+    assert_eq!(users, ["c1", "c2"]);
+}
+
+#[test]
+fn mail_sent_before_a_crash_is_not_sent_again_by_the_next_process() {
+    // How many storage calls a post makes; the last one records the deliveries.
+    let calls = {
+        let world = Fixtures::marketplace().build();
+        let mut s = world.session().unwrap();
+        world.host.storage.reset_stats();
+        post(&mut s, &world, ALICE, ALICE_ACME_ORDER, "Hello?");
+        let st = world.host.storage.stats();
+        (st.gets + st.get_manys + st.scans + st.commits) as u32
+    };
+    let server = LocalSmtp::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("harness.db");
+
+    // The mail goes out, then recording that fails: the entry stays pending.
+    let first = process_on(&path, &server);
+    let mut s = first.session().unwrap();
+    first
+        .host
+        .storage
+        .fail_after(calls - 1, 1, Fault::Unavailable);
+    post(&mut s, &first, ALICE, ALICE_ACME_ORDER, "Hello?");
+    assert_eq!(
+        envelope_recipients(&server.received()),
+        ["v1-anna@example.test"]
+    );
+    assert_eq!(
+        pending_mail(&mut s, false).len(),
+        1,
+        "its delivery was not recorded"
+    );
+    drop((s, first));
+
+    // The next process retries the entry under the same key: the sent log answers.
+    let second = process_on(&path, &server);
+    let mut s = second.session().unwrap();
+    let report = ok(s.deliver_pending(100));
+    assert!(report.delivered >= 1, "{report:?}");
+    assert!(pending_mail(&mut s, false).is_empty());
+    assert_eq!(server.received().len(), 1, "Anna got it once");
+    assert_eq!(second.host.mail.duplicates().len(), 1);
 }

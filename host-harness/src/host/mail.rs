@@ -11,8 +11,9 @@
 //! Outcomes of `send`:
 //! - `Ok`: every recipient with an address got a copy, now or before; or those whose server
 //!   refused permanently (5xx) were refused while at least one other got it.
-//! - `unavailable`: a copy could not be sent for now (no connection, timeout, 4xx, TLS); the
-//!   copies that did go out are recorded, and the addon's retry sends only the others.
+//! - `unavailable`: a copy could not be sent for now (no connection, timeout, 4xx, TLS, or
+//!   the server refusing the relay's credentials: a configuration to fix, not a reason to drop
+//!   mail); the copies that did go out are recorded, and the addon's retry sends only the others.
 //! - `rejected`: no recipient has an address, or the server refused every copy (5xx).
 
 use std::collections::HashSet;
@@ -27,8 +28,9 @@ use super::Fault;
 use super::address_book::AddressBook;
 use super::capture::{Capture, Delivered, Delivery};
 use super::eml;
-use super::sent_log::{MemorySentLog, SentCopy, SentLog};
+use super::sent_log::{MemorySentLog, SentCopy, SentLog, SqliteSentLog};
 use super::smtp::{DEFAULT_FROM, SmtpConfig, SmtpFailure, SmtpRelay};
+use super::sqlite::Database;
 use crate::types::{Mail, MailError};
 
 /// Every mail the addon sent, at most once per idempotency key, delivered through
@@ -271,6 +273,14 @@ impl MailCapture {
     /// previous log are not carried over.
     pub fn set_sent_log(&self, log: impl SentLog + 'static) {
         self.delivery.lock().log = Box::new(log);
+    }
+
+    /// Keeps the sent log in a table of `db` from now on (see [`SqliteSentLog`]), typically the
+    /// database of the host's storage ([`Storage::database`](super::Storage::database)), so a
+    /// mail sent by an earlier process is not sent again.
+    pub fn keep_sent_log_in(&self, db: &Database) -> Result<()> {
+        self.set_sent_log(SqliteSentLog::on(db)?);
+        Ok(())
     }
 
     /// Every copy sent so far, in the order sent.

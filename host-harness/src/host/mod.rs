@@ -27,7 +27,9 @@ pub use clock::{Clock, DEFAULT_NOW_MILLIS};
 pub use directory::Directory;
 pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
-pub use sent_log::{MemorySentLog, SentCopy, SentLog};
+pub use sent_log::{
+    MAIL_SCHEMA_PART, MAIL_SCHEMA_VERSION, MemorySentLog, SentCopy, SentLog, SqliteSentLog,
+};
 pub use smtp::{DEFAULT_FROM, DEFAULT_SMTP_TIMEOUT, SmtpConfig, SmtpCredentials, SmtpTls};
 pub use sqlite::{
     DEFAULT_BUSY_TIMEOUT, Database, KV_SCHEMA_PART, KV_SCHEMA_VERSION, SqliteBackend,

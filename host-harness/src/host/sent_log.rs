@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use rusqlite::Row;
+
+use super::sqlite::Database;
 
 /// One accepted copy of a mail: one recipient's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,8 +27,9 @@ pub struct SentCopy {
     pub via: Option<String>,
 }
 
-/// Where sent copies are recorded. The in-memory [`MemorySentLog`] is the default; a durable
-/// implementation (a table beside the store's) keeps mail at most once across restarts.
+/// Where sent copies are recorded. The in-memory [`MemorySentLog`] is the default;
+/// [`SqliteSentLog`] keeps them in the store's database file, so mail stays at most once per
+/// key and recipient across restarts.
 ///
 /// A copy is recorded after the server accepted it; a failure to record it makes the send
 /// report `unavailable`, so that copy may go out again on the retry.
@@ -87,6 +91,112 @@ impl SentLog for MemorySentLog {
     }
 }
 
+/// The schema part of [`SqliteSentLog`]'s table in a [`Database`].
+pub const MAIL_SCHEMA_PART: &str = "mail";
+/// The schema version of [`SqliteSentLog`]'s table.
+pub const MAIL_SCHEMA_VERSION: u32 = 1;
+
+/// One row per accepted copy; `id` keeps the order recorded, the unique index finds a key's
+/// copies (and makes recording a copy again an update).
+const MAIL_TABLES: &str = "
+CREATE TABLE mail_sent (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    to_address TEXT NOT NULL,
+    from_address TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    via TEXT,
+    UNIQUE (key, user_id)
+);";
+
+const COLUMNS: &str = "key, user_id, to_address, from_address, sent_at, via";
+
+/// A [`SentLog`] in a table (`mail_sent`, schema part [`MAIL_SCHEMA_PART`]) of the harness's
+/// SQLite [`Database`], beside the store's. Each copy is one autocommitted row, written before
+/// `send` returns.
+#[derive(Clone, Debug)]
+pub struct SqliteSentLog {
+    db: Database,
+}
+
+impl SqliteSentLog {
+    /// The log in `db`, creating its table if the file has none (and refusing a file whose
+    /// table a newer harness wrote).
+    pub fn on(db: &Database) -> Result<Self> {
+        db.ensure_schema(MAIL_SCHEMA_PART, MAIL_SCHEMA_VERSION, MAIL_TABLES)?;
+        Ok(Self { db: db.clone() })
+    }
+
+    fn query(&self, sql: &str, key: Option<&str>) -> Result<Vec<SentCopy>> {
+        let connection = self.db.lock();
+        let mut statement = connection.prepare_cached(sql)?;
+        let rows = match key {
+            Some(key) => statement.query_map([key], copy_from_row)?,
+            None => statement.query_map([], copy_from_row)?,
+        };
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn copy_from_row(row: &Row<'_>) -> rusqlite::Result<SentCopy> {
+    Ok(SentCopy {
+        key: row.get(0)?,
+        user_id: row.get(1)?,
+        to: row.get(2)?,
+        from: row.get(3)?,
+        sent_at: row.get(4)?,
+        via: row.get(5)?,
+    })
+}
+
+impl SentLog for SqliteSentLog {
+    fn copies(&self, key: &str) -> Result<Vec<SentCopy>> {
+        self.query(
+            &format!("SELECT {COLUMNS} FROM mail_sent WHERE key = ?1 ORDER BY id"),
+            Some(key),
+        )
+        .context("reading the mail sent log")
+    }
+
+    fn record(&mut self, copy: &SentCopy) -> Result<()> {
+        self.db
+            .lock()
+            .prepare_cached(&format!(
+                "INSERT INTO mail_sent ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (key, user_id) DO UPDATE SET to_address = excluded.to_address,
+                   from_address = excluded.from_address, sent_at = excluded.sent_at,
+                   via = excluded.via"
+            ))?
+            .execute((
+                &copy.key,
+                &copy.user_id,
+                &copy.to,
+                &copy.from,
+                copy.sent_at,
+                &copy.via,
+            ))
+            .context("recording a copy in the mail sent log")?;
+        Ok(())
+    }
+
+    fn all(&self) -> Result<Vec<SentCopy>> {
+        self.query(
+            &format!("SELECT {COLUMNS} FROM mail_sent ORDER BY id"),
+            None,
+        )
+        .context("reading the mail sent log")
+    }
+
+    fn clear(&mut self) -> Result<()> {
+        self.db
+            .lock()
+            .execute("DELETE FROM mail_sent", [])
+            .context("clearing the mail sent log")?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,13 +208,11 @@ mod tests {
             to: format!("{user}@example.test"),
             from: "shop@example.test".into(),
             sent_at: at,
-            via: None,
+            via: (at % 2 == 0).then(|| "127.0.0.1:25".to_owned()),
         }
     }
 
-    #[test]
-    fn copies_are_kept_per_key_and_user() {
-        let mut log = MemorySentLog::new();
+    fn copies_are_kept_per_key_and_user(log: &mut dyn SentLog) {
         log.record(&copy("k1", "a", 1)).unwrap();
         log.record(&copy("k2", "a", 2)).unwrap();
         log.record(&copy("k1", "b", 3)).unwrap();
@@ -112,8 +220,46 @@ mod tests {
         let k1 = log.copies("k1").unwrap();
         assert_eq!(k1, vec![copy("k1", "a", 4), copy("k1", "b", 3)]);
         assert!(log.copies("k3").unwrap().is_empty());
-        assert_eq!(log.all().unwrap().len(), 3);
+        assert_eq!(
+            log.all().unwrap(),
+            vec![copy("k1", "a", 4), copy("k2", "a", 2), copy("k1", "b", 3)]
+        );
         log.clear().unwrap();
         assert!(log.all().unwrap().is_empty() && log.copies("k1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn memory_log_keeps_copies_per_key_and_user() {
+        copies_are_kept_per_key_and_user(&mut MemorySentLog::new());
+    }
+
+    #[test]
+    fn sqlite_log_keeps_copies_per_key_and_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path().join("harness.db")).unwrap();
+        copies_are_kept_per_key_and_user(&mut SqliteSentLog::on(&db).unwrap());
+    }
+
+    #[test]
+    fn sqlite_log_survives_reopening_beside_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("harness.db");
+        {
+            let db = Database::open(&path).unwrap();
+            let _storage = crate::host::Storage::on_database(&db).unwrap();
+            let mut log = SqliteSentLog::on(&db).unwrap();
+            log.record(&copy("k1", "a", 1)).unwrap();
+            log.record(&copy("k1", "b", 2)).unwrap();
+        }
+        let db = Database::open(&path).unwrap();
+        let log = SqliteSentLog::on(&db).unwrap();
+        assert_eq!(
+            log.copies("k1").unwrap(),
+            vec![copy("k1", "a", 1), copy("k1", "b", 2)]
+        );
+        assert_eq!(
+            db.schema_version(MAIL_SCHEMA_PART).unwrap(),
+            Some(MAIL_SCHEMA_VERSION)
+        );
     }
 }
