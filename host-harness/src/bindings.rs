@@ -8,4 +8,6 @@ wasmtime::component::bindgen!({
     path: "../wit/v0.1.0",
     // Tests compare records with `assert_eq!`; no WIT type here holds a float, so `Eq` holds.
     additional_derives: [PartialEq, Eq],
+    // Storage calls may trap the guest (`Host::traps`), to test guest-fault handling.
+    imports: { "storefront:order-messages/storage": trappable },
 });

@@ -6,6 +6,7 @@ mod authorization;
 mod bad_input;
 mod cost;
 mod disputes;
+mod guest_faults;
 mod inbox;
 mod messaging;
 mod modes;

@@ -7,7 +7,7 @@ use std::fmt::Debug;
 pub use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
 pub use order_messages_harness::host::Push;
 pub use order_messages_harness::types::*;
-pub use order_messages_harness::{Fault, Host, Session};
+pub use order_messages_harness::{Fault, Host, RunConfig, Session};
 
 /// The marketplace fixtures on a fresh in-memory store, and a session over it.
 pub fn marketplace() -> (World, Session) {

@@ -10,13 +10,28 @@ use crate::types::{
     Check, Entry, Event, Mail, MailError, NotifyError, Order, Settings, StorageError, Write,
 };
 
+impl StoreState {
+    /// Trap the guest here if a test armed [`Host::traps`](crate::Host::traps).
+    fn injected_trap(&self) -> wasmtime::Result<()> {
+        if self.host.traps.trip() {
+            wasmtime::bail!("injected trap in a storage call");
+        }
+        Ok(())
+    }
+}
+
 impl storage::Host for StoreState {
-    fn get(&mut self, key: String) -> Result<Option<Entry>, StorageError> {
-        self.host.storage.get(&key)
+    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Entry>, StorageError>> {
+        self.injected_trap()?;
+        Ok(self.host.storage.get(&key))
     }
 
-    fn get_many(&mut self, keys: Vec<String>) -> Result<Vec<Option<Entry>>, StorageError> {
-        self.host.storage.get_many(&keys)
+    fn get_many(
+        &mut self,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<Option<Entry>>, StorageError>> {
+        self.injected_trap()?;
+        Ok(self.host.storage.get_many(&keys))
     }
 
     fn scan(
@@ -25,14 +40,21 @@ impl storage::Host for StoreState {
         start_after: Option<String>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.host
+    ) -> wasmtime::Result<Result<Vec<Entry>, StorageError>> {
+        self.injected_trap()?;
+        Ok(self
+            .host
             .storage
-            .scan(&prefix, start_after.as_deref(), limit, reverse)
+            .scan(&prefix, start_after.as_deref(), limit, reverse))
     }
 
-    fn commit(&mut self, checks: Vec<Check>, writes: Vec<Write>) -> Result<(), StorageError> {
-        self.host.storage.commit(&checks, &writes)
+    fn commit(
+        &mut self,
+        checks: Vec<Check>,
+        writes: Vec<Write>,
+    ) -> wasmtime::Result<Result<(), StorageError>> {
+        self.injected_trap()?;
+        Ok(self.host.storage.commit(&checks, &writes))
     }
 }
 

@@ -50,6 +50,9 @@ pub struct Host {
     pub directory: Directory,
     /// The WASI wall clock the addon reads.
     pub clock: Clock,
+    /// Makes a `storage` import call trap the guest mid-call, for tests of how the harness
+    /// handles guest faults.
+    pub traps: TrapSwitch,
 }
 
 impl Host {
@@ -69,6 +72,30 @@ impl Host {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+}
+
+/// Arms a trap in the next `storage` import call(s): the call does not return to the guest,
+/// which traps, as when a host aborts a guest. Cheap to clone; clones share the switch.
+#[derive(Clone, Debug, Default)]
+pub struct TrapSwitch {
+    switch: FaultSwitch,
+}
+
+impl TrapSwitch {
+    /// Let `skip` storage calls through, then trap in the next one.
+    pub fn trap_after(&self, skip: u32) {
+        self.switch.fail_after(skip, 1, Fault::Rejected);
+    }
+
+    /// Disarm.
+    pub fn clear(&self) {
+        self.switch.clear();
+    }
+
+    /// Called once per storage import call: whether to trap now.
+    pub(crate) fn trip(&self) -> bool {
+        self.switch.trip().is_some()
     }
 }
 

@@ -1,0 +1,105 @@
+//! Guest faults: a trap, running out of fuel, and hitting the memory cap each fail that one
+//! call; nothing half-done reaches the store; the same session serves the next call.
+
+use order_messages_tests::*;
+
+fn storage_calls_of_a_post() -> u32 {
+    let (world, mut s) = marketplace();
+    world.host.storage.reset_stats();
+    post(&mut s, &world.actor(ALICE), ALICE_ACME_ORDER, "Hello");
+    let st = world.host.storage.stats();
+    (st.gets + st.get_manys + st.scans + st.commits) as u32
+}
+
+#[test]
+fn a_trap_at_any_storage_call_fails_that_call_only() {
+    let calls = storage_calls_of_a_post();
+    for at in 0..calls {
+        let (world, mut s) = marketplace();
+        let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
+        let before = world.host.storage.dump();
+        world.host.traps.trap_after(at);
+        let trapped = s
+            .post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "Hello"))
+            .expect_err("the call traps");
+        assert!(
+            format!("{trapped:#}").contains("injected trap"),
+            "call {at}: {trapped:#}"
+        );
+        world.host.traps.clear();
+
+        // Either the trap came before the commit and nothing was written, or after it and the
+        // message is there once with its mail in the outbox.
+        let after = world.host.storage.dump();
+        let thread = ok(s.read_thread(&anna, &ThreadRequest::new(ALICE_ACME_ORDER)));
+        if thread.message_count == 0 {
+            assert_eq!(after, before, "call {at}: a trapped call wrote something");
+        } else {
+            assert_eq!(thread.message_count, 1, "call {at}");
+        }
+        // The same session keeps serving, and every mail goes out exactly once.
+        post(&mut s, &alice, ALICE_ACME_ORDER, "Anyone?");
+        while ok(s.deliver_pending(100)).more {}
+        let expected = thread.message_count as usize + 1;
+        assert_eq!(world.host.mail.count(), expected, "call {at}");
+        assert_eq!(
+            unread(&mut s, &anna, ALICE_ACME_ORDER),
+            expected as u32,
+            "call {at}"
+        );
+        assert!(
+            s.instantiations() >= 2,
+            "the poisoned instance was replaced"
+        );
+    }
+}
+
+#[test]
+fn running_out_of_fuel_fails_that_call_only() {
+    let (world, mut s) = marketplace();
+    let alice = world.actor(ALICE);
+    post(&mut s, &alice, ALICE_ACME_ORDER, "First");
+    let normal = s.config().clone();
+    let before = world.host.storage.dump();
+    // Enough fuel to start the call, far too little to finish a post.
+    s.set_config(RunConfig {
+        fuel_per_call: 50_000,
+        ..normal.clone()
+    });
+    let error = s
+        .post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "Second"))
+        .expect_err("out of fuel");
+    assert!(format!("{error:#}").contains("fuel"), "{error:#}");
+    assert_eq!(world.host.storage.dump(), before, "no partial write");
+    s.set_config(normal);
+    let m = post(&mut s, &alice, ALICE_ACME_ORDER, "Second");
+    assert_eq!(m.seq, 2);
+}
+
+#[test]
+fn the_memory_cap_fails_that_call_only() {
+    let (world, mut s) = marketplace();
+    let (alice, bob) = (world.actor(ALICE), world.actor(BOB));
+    post(&mut s, &alice, ALICE_ACME_ORDER, "Hello");
+    post(&mut s, &bob, BOB_ACME_ORDER, "Hi");
+    // A host hands the guest a message far larger than its memory cap allows.
+    let huge = format!(
+        "{{\"order_id\":\"o1\",\"seq\":1,\"kind\":\"text\",\"author_id\":\"c1\",\"author_name\":\"Alice\",\
+         \"author_role\":\"customer\",\"body\":\"{}\",\"created_at\":0}}",
+        "x".repeat(48 << 20)
+    );
+    let write = Write::Put(Put {
+        key: "m/o1/000000000001".into(),
+        value: huge.into_bytes(),
+    });
+    world.host.storage.backend().commit(&[], &[write]).unwrap();
+    let before = world.host.storage.dump();
+    let error = s
+        .read_thread(&alice, &ThreadRequest::new(ALICE_ACME_ORDER).marking_read())
+        .expect_err("over the memory cap");
+    assert!(format!("{error:#}").contains("memory"), "{error:#}");
+    assert!(world.host.storage.dump() == before, "no partial write");
+    // The next call, on another order, is served.
+    let page = ok(s.read_thread(&bob, &ThreadRequest::new(BOB_ACME_ORDER)));
+    assert_eq!(page.messages[0].body, "Hi");
+}
