@@ -9,6 +9,7 @@ mod disputes;
 mod guest_faults;
 mod inbox;
 mod messaging;
+mod model;
 mod modes;
 mod notifications;
 mod order_filter;
