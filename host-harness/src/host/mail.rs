@@ -1,20 +1,4 @@
-//! The `mail` import: resolves each recipient's address in the [`AddressBook`], then delivers a
-//! separate copy to each, over SMTP when a relay is configured ([`MailCapture::relay_via`]) or
-//! else only into the capture. Either way the capture keeps every mail sent (the harness's
-//! outbox view, writable as `.eml` files) and the [`SentLog`] every accepted copy.
-//!
-//! At most once per key and recipient: a copy is recorded in the sent log only after the server
-//! accepted it, and a retry sends only the copies not recorded yet. (A connection lost after
-//! the message's final dot but before the server's reply leaves it unknown whether the server
-//! took it; such a copy is sent again on the retry, as with any SMTP client.)
-//!
-//! Outcomes of `send`:
-//! - `Ok`: every recipient with an address got a copy, now or before; or those whose server
-//!   refused permanently (5xx) were refused while at least one other got it.
-//! - `unavailable`: a copy could not be sent for now (no connection, timeout, 4xx, TLS, or
-//!   the server refusing the relay's credentials: a configuration to fix, not a reason to drop
-//!   mail); the copies that did go out are recorded, and the addon's retry sends only the others.
-//! - `rejected`: no recipient has an address, or the server refused every copy (5xx).
+//! The `mail` import: [`MailCapture`], delivering through [`MailDelivery`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -33,8 +17,29 @@ use super::smtp::{DEFAULT_FROM, SmtpConfig, SmtpFailure, SmtpRelay};
 use super::sqlite::Database;
 use crate::types::{Mail, MailError};
 
-/// Every mail the addon sent, at most once per idempotency key, delivered through
-/// [`MailDelivery`] (see the [module docs](self)).
+/// The `mail` import: every mail the addon sent, at most once per idempotency key.
+///
+/// Each recipient's address comes from the [`AddressBook`] ([`MailCapture::addresses`]); each
+/// recipient with one gets a separate copy, over SMTP when a relay is configured
+/// ([`MailCapture::relay_via`]), else only into the capture. Either way the capture keeps every
+/// mail sent ([`Capture::all`], the harness's outbox view, writable as `.eml` files with
+/// [`MailCapture::write_eml`]) and the [`SentLog`] every accepted copy
+/// ([`MailCapture::sent_copies`]; durable with [`MailCapture::keep_sent_log_in`]).
+///
+/// At most once per key and recipient: a copy is recorded in the sent log only after the server
+/// accepted it, and a retry sends only the copies not recorded yet. (A connection lost after
+/// the message's final dot but before the server's reply leaves it unknown whether the server
+/// took it; such a copy is sent again on the retry, as with any SMTP client.) Sends are
+/// serialised, so concurrent sessions cannot send one key twice.
+///
+/// What [`MailCapture::send`] returns, after any injected fault:
+/// - `Ok`: every recipient with an address got a copy, now or before; or those whose server
+///   refused permanently (5xx) were refused while at least one other got it.
+/// - `unavailable`: a copy could not be sent for now (no connection, timeout, 4xx, TLS, or
+///   the server refusing the relay's credentials: a configuration to fix, not a reason to drop
+///   mail); the copies that did go out are recorded, and the addon's retry sends only the
+///   others. After a failure to connect at all, the other copies are not tried.
+/// - `rejected`: no recipient has an address, or the server refused every copy (5xx).
 ///
 /// ```no_run
 /// use order_messages_harness::Host;
@@ -227,8 +232,8 @@ fn injected(fault: Fault) -> MailError {
 
 impl MailCapture {
     /// `mail.send`: an injected fault if one is armed; otherwise a copy to each recipient with
-    /// an address that has not had one (see the [module docs](self) for the outcomes). The
-    /// mail is recorded in the capture once every copy is out.
+    /// an address that has not had one (see [`MailCapture`] for the outcomes). The mail is
+    /// recorded in the capture once every copy is out.
     pub fn send(&self, mail: Mail) -> Result<(), MailError> {
         if let Some(fault) = self.attempt() {
             return Err(injected(fault));

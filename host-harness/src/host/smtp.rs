@@ -160,8 +160,18 @@ impl SmtpConfig {
 impl FromStr for SmtpConfig {
     type Err = anyhow::Error;
 
-    /// `host`, `host:port`, `[v6-address]` or `[v6-address]:port`; the port defaults to 25.
+    /// `host`, `host:port`, `[v6-address]` or `[v6-address]:port`; plain text, the port
+    /// defaults to 25. See [`SmtpConfig::from_server`] for another TLS mode.
     fn from_str(s: &str) -> Result<Self> {
+        Self::from_server(s, SmtpTls::None)
+    }
+}
+
+impl SmtpConfig {
+    /// A server written `host`, `host:port`, `[v6-address]` or `[v6-address]:port` (as on a
+    /// command line), secured with `tls`; without a port, the mode's usual one
+    /// ([`SmtpTls::default_port`]).
+    pub fn from_server(s: &str, tls: SmtpTls) -> Result<Self> {
         let bad = || format!("`{s}` is not an SMTP server (host or host:port)");
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
             let (host, after) = rest.split_once(']').with_context(bad)?;
@@ -181,9 +191,9 @@ impl FromStr for SmtpConfig {
         }
         let port = match port {
             Some(p) => p.parse().with_context(bad)?,
-            None => SmtpTls::None.default_port(),
+            None => tls.default_port(),
         };
-        Ok(Self::new(host, port))
+        Ok(Self::new(host, port).with_tls(tls))
     }
 }
 
@@ -291,6 +301,10 @@ mod tests {
         for bad in ["", ":25", "mail.test:port", "[::1", "[::1]x", "a b:25"] {
             assert!(bad.parse::<SmtpConfig>().is_err(), "{bad:?}");
         }
+        let c = SmtpConfig::from_server("smtp.example.com", SmtpTls::Tls).unwrap();
+        assert_eq!((c.port, c.tls), (465, SmtpTls::Tls));
+        let c = SmtpConfig::from_server("smtp.example.com:2465", SmtpTls::Tls).unwrap();
+        assert_eq!((c.port, c.tls), (2465, SmtpTls::Tls));
         assert_eq!("STARTTLS".parse::<SmtpTls>().unwrap(), SmtpTls::StartTls);
         assert!("ssl3".parse::<SmtpTls>().is_err());
         assert_eq!(SmtpTls::Tls.default_port(), 465);
