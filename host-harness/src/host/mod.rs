@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
 pub use capture::{Capture, Delivered, Delivery};
 pub use clock::{Clock, DEFAULT_NOW_MILLIS};
-pub use directory::Directory;
+pub use directory::{DIRECTORY_SCHEMA_PART, DIRECTORY_SCHEMA_VERSION, Directory};
 pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
 pub use sent_log::{
