@@ -189,7 +189,13 @@ impl Directory {
         state
             .vendors
             .iter()
-            .map(|(id, users)| (id.clone(), state.vendor_names.get(id).cloned(), users.clone()))
+            .map(|(id, users)| {
+                (
+                    id.clone(),
+                    state.vendor_names.get(id).cloned(),
+                    users.clone(),
+                )
+            })
             .collect()
     }
 
