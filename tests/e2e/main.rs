@@ -4,6 +4,7 @@
 
 mod authorization;
 mod bad_input;
+mod concurrency;
 mod cost;
 mod disputes;
 mod guest_faults;

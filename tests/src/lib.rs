@@ -6,6 +6,7 @@ use std::fmt::Debug;
 
 pub use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
 pub use order_messages_harness::host::Push;
+pub use order_messages_harness::host::Storage;
 pub use order_messages_harness::types::*;
 pub use order_messages_harness::{Fault, Host, RunConfig, Session};
 
