@@ -7,6 +7,7 @@ mod bad_input;
 mod concurrency;
 mod cost;
 mod disputes;
+mod faults;
 mod guest_faults;
 mod inbox;
 mod messaging;
