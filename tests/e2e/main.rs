@@ -6,6 +6,7 @@ mod authorization;
 mod bad_input;
 mod concurrency;
 mod cost;
+mod crash;
 mod disputes;
 mod faults;
 mod guest_faults;
