@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
         writeln!(out, "ok {n}")?;
         out.flush()?;
         // Reads and marks move read states, unread indexes and counters too.
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             let _ = session.mark_read(&world.actor(SARA), order)?;
         }
         n += 1;
