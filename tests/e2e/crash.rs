@@ -18,7 +18,7 @@ fn killed_writers_lose_no_acknowledged_message() {
     let path = std::env::temp_dir().join(format!("order-messages-crash-{}.db", std::process::id()));
     let mut acknowledged = BTreeSet::new();
     let mut next = 0u64;
-    let mut rng = 0x5DEE_CE66_Du64;
+    let mut rng = 0x0005_DEEC_E66D_u64;
     for round in 0..rounds {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
             .arg(&path)
