@@ -1,11 +1,15 @@
-//! A readable summary of a component's imports and exports, from wasmtime's view of its type.
+//! A readable summary of a component's imports and exports, from wasmtime's view of its type,
+//! and the WIT packages (with versions) their names come from.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, Type};
 
 /// One import or export.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Item {
     /// Its name, e.g. `storefront:order-messages/storage@0.1.0`.
     pub name: String,
@@ -16,7 +20,7 @@ pub struct Item {
 }
 
 /// A function with its signature rendered in WIT-like text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Function {
     /// The function's name.
     pub name: String,
@@ -25,7 +29,7 @@ pub struct Function {
 }
 
 /// Imports and exports of a component.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Description {
     /// What the component needs from its host.
     pub imports: Vec<Item>,
@@ -43,6 +47,95 @@ pub fn describe(engine: &Engine, component: &Component) -> Description {
         imports: ty.imports(engine).map(item).collect(),
         exports: ty.exports(engine).map(item).collect(),
     }
+}
+
+/// An interface name split into its parts: `storefront:order-messages/storage@0.1.0` is
+/// package `storefront:order-messages`, interface `storage`, version `0.1.0`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InterfaceName {
+    /// `namespace:package`.
+    pub package: String,
+    /// The interface within the package.
+    pub interface: String,
+    /// The package's version, when the name carries one.
+    pub version: Option<String>,
+}
+
+/// Splits `namespace:package/interface[@version]`; `None` for a plain name (a function or an
+/// unversioned kebab name without a package).
+pub fn parse_interface_name(name: &str) -> Option<InterfaceName> {
+    let (path, version) = match name.split_once('@') {
+        Some((path, version)) if !version.is_empty() => (path, Some(version.to_owned())),
+        Some(_) => return None,
+        None => (name, None),
+    };
+    let (package, interface) = path.split_once('/')?;
+    let (namespace, package_name) = package.split_once(':')?;
+    if [namespace, package_name, interface]
+        .iter()
+        .any(|part| part.is_empty())
+    {
+        return None;
+    }
+    Some(InterfaceName {
+        package: package.to_owned(),
+        interface: interface.to_owned(),
+        version,
+    })
+}
+
+/// A WIT package (at one version) whose interfaces a component imports or exports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WitPackage {
+    /// `namespace:package`.
+    pub name: String,
+    /// The version, if the names carry one.
+    pub version: Option<String>,
+    /// Interfaces of it the component imports.
+    pub imports: Vec<String>,
+    /// Interfaces of it the component exports.
+    pub exports: Vec<String>,
+}
+
+impl WitPackage {
+    /// `storefront:order-messages@0.1.0`.
+    pub fn id(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}@{v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// The WIT packages of a component's imports and exports, packages it exports from first
+/// (the component's own contract), then by name.
+pub fn packages(description: &Description) -> Vec<WitPackage> {
+    let mut by_id: BTreeMap<(String, Option<String>), WitPackage> = BTreeMap::new();
+    let mut add = |items: &[Item], export: bool| {
+        for item in items {
+            let Some(parsed) = parse_interface_name(&item.name) else {
+                continue;
+            };
+            let entry = by_id
+                .entry((parsed.package.clone(), parsed.version.clone()))
+                .or_insert_with(|| WitPackage {
+                    name: parsed.package,
+                    version: parsed.version,
+                    imports: Vec::new(),
+                    exports: Vec::new(),
+                });
+            if export {
+                entry.exports.push(parsed.interface);
+            } else {
+                entry.imports.push(parsed.interface);
+            }
+        }
+    };
+    add(&description.imports, false);
+    add(&description.exports, true);
+    let mut packages: Vec<WitPackage> = by_id.into_values().collect();
+    packages.sort_by_key(|p| p.exports.is_empty());
+    packages
 }
 
 fn describe_item(engine: &Engine, name: &str, ty: &ComponentItem) -> Item {
@@ -139,5 +232,63 @@ pub fn type_text(ty: &Type) -> String {
         Type::Stream(_) => "stream".into(),
         Type::ErrorContext => "error-context".into(),
         Type::FixedLengthList(_) => "list<_, N>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str) -> Item {
+        Item {
+            name: name.into(),
+            kind: "instance",
+            functions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn interface_names_split_into_package_interface_and_version() {
+        assert_eq!(
+            parse_interface_name("storefront:order-messages/storage@0.1.0"),
+            Some(InterfaceName {
+                package: "storefront:order-messages".into(),
+                interface: "storage".into(),
+                version: Some("0.1.0".into()),
+            })
+        );
+        assert_eq!(
+            parse_interface_name("wasi:io/error").map(|n| (n.package, n.version)),
+            Some(("wasi:io".into(), None))
+        );
+        for plain in ["run", "storage", "a:b", "a:b/c@", ":b/c", "a:/c"] {
+            assert_eq!(parse_interface_name(plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn packages_group_interfaces_and_put_the_exported_package_first() {
+        let description = Description {
+            imports: vec![
+                item("wasi:io/error@0.2.6"),
+                item("storefront:order-messages/storage@0.1.0"),
+                item("wasi:io/streams@0.2.6"),
+                item("wasi:clocks/wall-clock@0.2.6"),
+            ],
+            exports: vec![item("storefront:order-messages/inbox@0.1.0")],
+        };
+        let packages = packages(&description);
+        let ids: Vec<String> = packages.iter().map(WitPackage::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "storefront:order-messages@0.1.0",
+                "wasi:clocks@0.2.6",
+                "wasi:io@0.2.6"
+            ]
+        );
+        assert_eq!(packages[0].imports, ["storage"]);
+        assert_eq!(packages[0].exports, ["inbox"]);
+        assert_eq!(packages[2].imports, ["error", "streams"]);
     }
 }

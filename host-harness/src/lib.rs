@@ -6,6 +6,8 @@
 //! - [`Host`]: the simulated platform; inspect and steer it from tests.
 //! - [`Session`]: an instance over a host, with one typed method per export and per-call limits.
 //! - [`types`]: the WIT types under short names; [`fixtures`]: quick directory set-ups.
+//! - [`cli`]: the `order-messages-harness` command line, and its scenario runner
+//!   ([`cli::scenario`]).
 //!
 //! ```no_run
 //! use order_messages_harness::{Harness, fixtures::Fixtures, types::*};
@@ -18,6 +20,7 @@
 //! ```
 
 pub mod bindings;
+pub mod cli;
 pub mod fixtures;
 pub mod host;
 pub mod inspect;

@@ -1,8 +1,14 @@
 //! Running the component: [`Harness`] (engine + compiled component + linked imports, built
 //! once) and [`Session`] (one store and instance, reused for many calls, with per-call limits).
+//!
+//! Every guest call runs in a `tracing` span `guest_call` (fields `op`, the export, and `role`,
+//! the actor's role or `-`) that ends with an event giving the fuel used and the time taken;
+//! instantiations log at debug level. Nothing is printed unless the program installs a
+//! subscriber (the CLI does with `-v`).
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use anyhow::Result;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -349,8 +355,15 @@ impl Session {
         store.limiter(|state| &mut state.limits);
         store.set_fuel(self.config.fuel_per_call)?;
         self.instantiations += 1;
+        let started = Instant::now();
         let result = self.harness.compiled.pre.instantiate(&mut store);
         self.last_fuel = self.config.fuel_per_call - store.get_fuel().unwrap_or(0);
+        tracing::debug!(
+            fuel = self.last_fuel,
+            took = ?started.elapsed(),
+            ok = result.is_ok(),
+            "instantiated the component"
+        );
         let addon = result.map_err(|e| {
             let output = output.as_ref().map(pipe_text).unwrap_or_default();
             explain(e, "instantiating the component", &self.config, &output)
@@ -367,6 +380,36 @@ impl Session {
     /// is dropped, so the next call starts from a fresh one. This is what every typed method
     /// uses; call it directly to reach the raw bindings.
     pub fn call_raw<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&Addon, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R> {
+        self.call_traced(name, None, f)
+    }
+
+    /// [`Session::call_raw`] in a `guest_call` span naming the export and the actor's role,
+    /// closed by an event with the fuel used and the time taken.
+    fn call_traced<R>(
+        &mut self,
+        name: &str,
+        role: Option<&str>,
+        f: impl FnOnce(&Addon, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R> {
+        let span = tracing::info_span!("guest_call", op = name, role = role.unwrap_or("-"));
+        let _entered = span.enter();
+        let started = Instant::now();
+        let result = self.call_untraced(name, f);
+        let took = started.elapsed();
+        match &result {
+            Ok(_) => tracing::info!(fuel = self.last_fuel, ?took, "done"),
+            Err(e) => {
+                tracing::warn!(fuel = self.last_fuel, ?took, error = %format!("{e:#}"), "failed")
+            }
+        }
+        result
+    }
+
+    fn call_untraced<R>(
         &mut self,
         name: &str,
         f: impl FnOnce(&Addon, &mut Store<StoreState>) -> wasmtime::Result<R>,
@@ -446,6 +489,17 @@ fn explain(error: wasmtime::Error, what: &str, config: &RunConfig, output: &str)
     anyhow::Error::from(error).context(format!("{what} failed{hint}{output}"))
 }
 
+/// The role of an argument named `actor` (for the `guest_call` span); `None` for others.
+/// (The argument comes twice: once to match the name, once to refer to the variable.)
+macro_rules! role_of {
+    (actor, $actor:ident) => {
+        Some($actor.role.name())
+    };
+    ($other:ident, $_same:ident) => {
+        None
+    };
+}
+
 macro_rules! export_calls {
     ($(
         $(#[$doc:meta])*
@@ -456,8 +510,10 @@ macro_rules! export_calls {
             $(
                 $(#[$doc])*
                 pub fn $method(&mut self, $($arg: $ty),*) -> Result<$ret> {
-                    self.call_raw(
+                    let role: Option<&'static str> = None $(.or(role_of!($arg, $arg)))*;
+                    self.call_traced(
                         concat!(stringify!($iface), ".", stringify!($method)),
+                        role,
                         |addon, store| addon.$iface().$call(store, $($pass),*),
                     )
                 }

@@ -1,15 +1,23 @@
 //! `demo`: a scripted conversation with a dispute, printing what each party sees after every
 //! step. Written against the WIT contract; refusals and host errors are printed, not fatal.
+//! Runs on the database file (replacing an earlier demo's), so the other commands can poke at
+//! the result.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use anyhow::Result;
-use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
-use order_messages_harness::types::*;
-use order_messages_harness::{Clock, Harness, Host, Session};
+use anyhow::{Result, bail};
+use clap::Args;
+use serde::Serialize;
 
-use crate::report::{self, Table};
+use super::report::{self, Table};
+use super::store::{DEFAULT_DB, Location, remove_database};
+use super::views::{BellView, DeliveriesView};
+use super::{Ctx, deliveries_text, install_marketplace};
+use crate::fixtures::{World, marketplace::*};
+use crate::types::*;
+use crate::{Clock, Session};
 
 /// The parties whose view is printed after each step.
 const PARTIES: [&str; 4] = [ALICE, ANNA, SAM, SARA];
@@ -67,36 +75,116 @@ const STORY: [(&str, &str, Action); 6] = [
     ),
 ];
 
-/// Runs the story on a fresh in-memory marketplace and prints it.
-pub fn run(harness: &Harness, real_time: bool) -> Result<()> {
-    let clock = if real_time {
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Use the system's real time instead of a clock pinned to 2026-01-01 09:00 UTC that
+    /// moves 7 minutes per step.
+    #[arg(long)]
+    real_time: bool,
+    /// Replace the database file even if it holds data that an earlier demo did not write
+    /// (from `seed` or `directory`). A file an earlier demo wrote is always replaced.
+    #[arg(long)]
+    reset: bool,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    step: usize,
+    headline: String,
+    outcome: String,
+    bells: BTreeMap<String, BellView>,
+    deliveries: DeliveriesView,
+}
+
+#[derive(Serialize)]
+struct DemoView {
+    database: String,
+    steps: Vec<StepView>,
+}
+
+/// Runs the story on a fresh marketplace in the database file (replacing an earlier demo's)
+/// and prints it.
+pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
+    let location = ctx.location();
+    let mut notes = String::new();
+    if let Location::File(path) = &location
+        && path.exists()
+    {
+        let (has_data, origin) = {
+            let existing = ctx.open(false)?;
+            (existing.has_data()?, existing.meta("origin")?)
+        };
+        if has_data && origin.as_deref() != Some("demo") && !args.reset {
+            bail!(
+                "{} already holds data{}; run `demo --reset` to replace it, or give the \
+                     demo another file with --db",
+                path.display(),
+                origin.map(|o| format!(" (from {o})")).unwrap_or_default()
+            );
+        }
+        remove_database(path)?;
+        if has_data {
+            let _ = writeln!(
+                notes,
+                "Replacing {} (it held {}).",
+                path.display(),
+                if origin.as_deref() == Some("demo") {
+                    "an earlier demo"
+                } else {
+                    "other data, --reset"
+                }
+            );
+        }
+    }
+    let clock = if args.real_time {
         Clock::system()
     } else {
         Clock::default()
     };
-    let world = Fixtures::marketplace_on(Host::new().with_clock(clock)).build();
-    let mut session = world.session_with(harness)?;
+    let workspace = ctx.open_with(true, clock, true)?;
+    let world = install_marketplace(&workspace.host);
+    let directory = &workspace.host.directory;
+    workspace.save_directory()?;
+    workspace.set_meta("origin", "demo")?;
+    let mut session = workspace.session()?;
+    let json = ctx.json();
+    let say = |text: &str| {
+        if !json {
+            print!("{text}");
+        }
+    };
 
-    println!("Order messages demo: a marketplace with vendors Acme Tools and Blue Books,");
-    println!("staff Sam and Sara, customers Alice, Bob and Carol; in-memory storage,");
-    println!(
-        "{} clock. The story follows Alice's order 1001 from Acme Tools.\n",
-        if real_time { "real-time" } else { "pinned" }
-    );
+    say(&notes);
+    say(&format!(
+        "Order messages demo: a marketplace with vendors Acme Tools and Blue Books,\n\
+         staff Sam and Sara, customers Alice, Bob and Carol; storage in {}, {} clock.\n\
+         The story follows Alice's order 1001 from Acme Tools.\n\n",
+        workspace.location.describe(),
+        if args.real_time {
+            "real-time"
+        } else {
+            "pinned"
+        }
+    ));
     match session.schema_version() {
-        Ok(Ok(v)) => println!("addon schema version: {v}\n"),
-        Ok(Err(e)) => println!("addon schema version: refused ({})\n", e.describe()),
-        Err(e) => println!("addon schema version: host error: {e:#}\n"),
+        Ok(Ok(v)) => say(&format!("addon schema version: {v}\n\n")),
+        Ok(Err(e)) => say(&format!(
+            "addon schema version: refused ({})\n\n",
+            e.describe()
+        )),
+        Err(e) => say(&format!("addon schema version: host error: {e:#}\n\n")),
     }
+    // The schema record's commit delivers nothing; start the journal clean all the same.
+    workspace.take_deliveries()?;
 
+    let mut steps = Vec::new();
     for (number, (who, order_id, action)) in STORY.iter().enumerate() {
-        if !real_time {
-            world.host.clock.advance(Duration::from_secs(7 * 60));
+        if !args.real_time {
+            workspace.host.clock.advance(Duration::from_secs(7 * 60));
         }
         let actor = world.actor(who);
-        let order = world
-            .host
-            .directory
+        let order = directory
             .order(order_id)
             .expect("story orders are in the fixtures");
         let headline = match action {
@@ -110,12 +198,45 @@ pub fn run(harness: &Harness, real_time: bool) -> Result<()> {
                 actor.display_name, order.number
             ),
         };
-        println!("━━ Step {}: {headline}", number + 1);
+        say(&format!("━━ Step {}: {headline}\n", number + 1));
         let outcome = perform(&mut session, &actor, order_id, action);
-        println!("   {outcome}\n");
-        print!("{}", views(&mut session, &world));
-        print!("{}", deliveries(&world));
-        println!();
+        say(&format!("   {outcome}\n\n"));
+        let (text, bells) = views(&mut session, &world);
+        let deliveries = workspace.take_deliveries_view()?;
+        say(&text);
+        say(&deliveries_text(directory, &deliveries, "   "));
+        say("\n");
+        steps.push(StepView {
+            step: number + 1,
+            headline,
+            outcome,
+            bells,
+            deliveries,
+        });
+    }
+    let database = workspace.location.describe();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&DemoView {
+                database: database.clone(),
+                steps
+            })?
+        );
+    } else if let Location::File(_) = workspace.location {
+        let db = if ctx.global.db == std::path::Path::new(DEFAULT_DB) {
+            String::new()
+        } else {
+            format!(" --db {database}")
+        };
+        println!("The demo's state is saved in {database}. Poke at it as any party:");
+        println!("  try: cargo run -p order-messages-harness -- inbox --as s1{db}");
+        println!("       cargo run -p order-messages-harness -- thread --as c1 o1{db}");
+        println!(
+            "       cargo run -p order-messages-harness -- post --as v1-anna o1 \"Thanks!\"{db}"
+        );
+        println!("       cargo run -p order-messages-harness -- bell --as v1-anna{db}");
+        println!("       cargo run -p order-messages-harness -- verify{db}");
     }
     Ok(())
 }
@@ -163,16 +284,9 @@ fn perform(session: &mut Session, actor: &Actor, order_id: &str, action: &Action
     }
 }
 
-fn party_label(actor: &Actor) -> String {
-    match &actor.role {
-        Role::Customer => format!("{} (customer)", actor.display_name),
-        Role::Vendor(v) => format!("{} (vendor {v})", actor.display_name),
-        Role::Admin => format!("{} (staff)", actor.display_name),
-    }
-}
-
-/// Each party's inbox and bell.
-fn views(session: &mut Session, world: &World) -> String {
+/// Each party's inbox and bell, as text, and the bells by user id.
+fn views(session: &mut Session, world: &World) -> (String, BTreeMap<String, BellView>) {
+    let mut bell_views = BTreeMap::new();
     let mut inbox = Table::new(&[
         "Party",
         "Order",
@@ -185,7 +299,7 @@ fn views(session: &mut Session, world: &World) -> String {
     let mut bells = Table::new(&["Party", "Messages", "Disputes"]);
     for id in PARTIES {
         let actor = world.actor(id);
-        let label = party_label(&actor);
+        let label = report::party(&actor);
         match session.list_threads(&actor, &ListRequest::new(Query::all(), 10)) {
             Ok(Ok(page)) if page.rows.is_empty() => {
                 inbox.row(vec![label.clone(), "—".into(), "(no threads)".into()]);
@@ -225,6 +339,7 @@ fn views(session: &mut Session, world: &World) -> String {
         }
         match session.bell(&actor) {
             Ok(Ok(counts)) => {
+                bell_views.insert(id.to_owned(), BellView::from(&counts));
                 let (messages, disputes) = report::bell(&counts);
                 bells.row(vec![label, messages, disputes]);
             }
@@ -237,53 +352,7 @@ fn views(session: &mut Session, world: &World) -> String {
     out.push_str(&inbox.render("   "));
     let _ = writeln!(out, "\n   Bells");
     out.push_str(&bells.render("   "));
-    out
-}
-
-/// The mails and notifications delivered since the previous step.
-fn deliveries(world: &World) -> String {
-    let name = |id: &String| {
-        world
-            .actors()
-            .find(|a| &a.id == id)
-            .map_or_else(|| id.clone(), |a| a.display_name.clone())
-    };
-    let names = |ids: &[String]| ids.iter().map(name).collect::<Vec<_>>().join(", ");
-
-    let mails = world.host.mail.take_new();
-    let mut mail_table = Table::new(&["To", "Order", "Subject"]);
-    for mail in &mails {
-        let number = world
-            .host
-            .directory
-            .order(&mail.order_id)
-            .map_or_else(|| mail.order_id.clone(), |o| o.number);
-        mail_table.row(vec![
-            names(&mail.recipients),
-            number,
-            report::excerpt(&mail.subject, 70),
-        ]);
-    }
-    let pushes = world.host.notifications.take_new();
-    let mut push_table = Table::new(&["To", "Event"]);
-    for push in &pushes {
-        push_table.row(vec![names(&push.recipients), report::event(&push.event)]);
-    }
-
-    let mut out = String::new();
-    let _ = writeln!(out, "\n   Mail sent in this step: {}", mails.len());
-    if !mail_table.is_empty() {
-        out.push_str(&mail_table.render("   "));
-    }
-    let _ = writeln!(
-        out,
-        "   Notifications pushed in this step: {}",
-        pushes.len()
-    );
-    if !push_table.is_empty() {
-        out.push_str(&push_table.render("   "));
-    }
-    out
+    (out, bell_views)
 }
 
 fn first_line(e: &anyhow::Error) -> String {

@@ -1,6 +1,6 @@
 //! Plain-text rendering for the CLI: aligned tables and short forms of the addon's values.
 
-use order_messages_harness::types::{BellCounts, Event, Timestamp};
+use crate::types::{Actor, BellCounts, Event, Role, Timestamp};
 
 /// A table with a header row; columns are padded to their widest cell.
 pub struct Table {
@@ -9,6 +9,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with these column headers and no rows.
     pub fn new(headers: &[&str]) -> Self {
         Self {
             headers: headers.iter().map(|h| h.to_string()).collect(),
@@ -16,10 +17,12 @@ impl Table {
         }
     }
 
+    /// Adds a row; missing cells at the end are left blank, extra cells are dropped.
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
+    /// Whether the table has no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -76,11 +79,26 @@ pub fn time(ms: Timestamp) -> String {
         .unwrap_or_else(|| format!("@{ms}ms"))
 }
 
+/// The bell's two counts as text: (messages, disputes).
 pub fn bell(counts: &BellCounts) -> (String, String) {
     (
         counts.unread_threads.to_string(),
         counts.open_disputes.to_string(),
     )
+}
+
+/// `Alice (customer)`, `Anna (vendor v1)`, `Sam (staff)`.
+pub fn party(actor: &Actor) -> String {
+    format!("{} ({})", actor.display_name, role(&actor.role))
+}
+
+/// `customer`, `vendor v1` or `staff`.
+pub fn role(role: &Role) -> String {
+    match role {
+        Role::Customer => "customer".into(),
+        Role::Vendor(v) => format!("vendor {v}"),
+        Role::Admin => "staff".into(),
+    }
 }
 
 /// A one-line description of a notification event.
