@@ -448,15 +448,19 @@ fn words(list: &'static str) -> Vec<&'static str> {
     list.split_whitespace().collect()
 }
 
-/// SplitMix64: small, fast and the same on every platform.
-struct Rng(u64);
+/// Deterministic pseudo-random numbers (SplitMix64: small, fast and the same on every
+/// platform), for workloads that must make the same choices on every run.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -465,20 +469,22 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n` > 0).
-    fn below_u64(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    pub fn below_u64(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
-    fn below(&mut self, n: u32) -> u32 {
+    /// Uniform in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u32) -> u32 {
         self.below_u64(u64::from(n)) as u32
     }
 
     /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    /// One of `items` (not empty), uniformly.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below_u64(items.len() as u64) as usize]
     }
 }
