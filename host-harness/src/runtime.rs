@@ -384,7 +384,7 @@ impl Session {
         name: &str,
         f: impl FnOnce(&Addon, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        self.call_traced(name, None, f)
+        self.call_traced(name, name, None, f)
     }
 
     /// [`Session::call_raw`] in a `guest_call` span naming the export and the actor's role,
@@ -392,10 +392,15 @@ impl Session {
     fn call_traced<R>(
         &mut self,
         name: &str,
+        export: &str,
         role: Option<&str>,
         f: impl FnOnce(&Addon, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        let span = tracing::info_span!("guest_call", op = name, role = role.unwrap_or("-"));
+        let span = tracing::info_span!(
+            "guest_call",
+            op = %wit_function_name(export),
+            role = %role.unwrap_or("-")
+        );
         let _entered = span.enter();
         let started = Instant::now();
         let result = self.call_untraced(name, f);
@@ -489,6 +494,22 @@ fn explain(error: wasmtime::Error, what: &str, config: &RunConfig, output: &str)
     anyhow::Error::from(error).context(format!("{what} failed{hint}{output}"))
 }
 
+/// `inbox.list-threads` for the binding's `storefront_order_messages_inbox.call_list_threads`
+/// (other names come back as they are, `_` written `-`).
+fn wit_function_name(export: &str) -> String {
+    let (interface, function) = export.split_once('.').unwrap_or(("", export));
+    let interface = interface
+        .strip_prefix("storefront_order_messages_")
+        .unwrap_or(interface);
+    let function = function.strip_prefix("call_").unwrap_or(function);
+    let name = if interface.is_empty() {
+        function.to_owned()
+    } else {
+        format!("{interface}.{function}")
+    };
+    name.replace('_', "-")
+}
+
 /// The role of an argument named `actor` (for the `guest_call` span); `None` for others.
 /// (The argument comes twice: once to match the name, once to refer to the variable.)
 macro_rules! role_of {
@@ -513,6 +534,7 @@ macro_rules! export_calls {
                     let role: Option<&'static str> = None $(.or(role_of!($arg, $arg)))*;
                     self.call_traced(
                         concat!(stringify!($iface), ".", stringify!($method)),
+                        concat!(stringify!($iface), ".", stringify!($call)),
                         role,
                         |addon, store| addon.$iface().$call(store, $($pass),*),
                     )
@@ -598,6 +620,19 @@ mod tests {
             Ok(Ok(v)) => v,
             other => panic!("schema-version failed: {other:?}"),
         }
+    }
+
+    #[test]
+    fn spans_name_exports_as_the_wit_does() {
+        assert_eq!(
+            wit_function_name("storefront_order_messages_order_filter.call_list_orders"),
+            "order-filter.list-orders"
+        );
+        assert_eq!(
+            wit_function_name("storefront_order_messages_disputes.call_open"),
+            "disputes.open"
+        );
+        assert_eq!(wit_function_name("custom_name"), "custom-name");
     }
 
     #[test]

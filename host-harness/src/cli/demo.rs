@@ -147,7 +147,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
     let directory = &workspace.host.directory;
     workspace.save_directory()?;
     workspace.set_meta("origin", "demo")?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let json = ctx.json();
     let say = |text: &str| {
         if !json {

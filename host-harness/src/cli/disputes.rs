@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
         DisputeCommand::Current(a) | DisputeCommand::History(a) => &a.who.user,
     };
     let actor = workspace.actor(user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let number = |order: &str| number(&workspace.host, order);
     match command {
         DisputeCommand::Open(args) => {

@@ -99,7 +99,7 @@ pub struct MarkArgs {
 pub fn inbox(ctx: &Ctx, args: InboxArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let query = Query {
         filter: args.filter.into(),
         search: args.search.clone(),
@@ -108,7 +108,8 @@ pub fn inbox(ctx: &Ctx, args: InboxArgs) -> Result<()> {
     if args.unread_first {
         request = request.unread_first();
     }
-    let (rows, next_cursor) = ops::inbox_page(&mut session, &actor, &request)?;
+    let cap = ops::page_cap(&workspace.host);
+    let (rows, next_cursor) = ops::inbox_page(&mut session, &actor, &request, cap)?;
     let view = InboxView {
         actor: ActorView::from(&actor),
         rows: rows.iter().map(ThreadRowView::from).collect(),
@@ -190,7 +191,7 @@ struct Bell {
 pub fn bell(ctx: &Ctx, args: BellArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let counts = accepted(session.bell(&actor))?;
     let view = Bell {
         actor: ActorView::from(&actor),
@@ -217,7 +218,7 @@ struct Marked {
 pub fn mark(ctx: &Ctx, args: MarkArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let read = matches!(args.state, ReadState::Read);
     let (changed, calls, what) = match (&args.order, args.orders.is_empty(), args.all_matching) {
         (Some(order), true, false) => {

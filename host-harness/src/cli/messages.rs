@@ -65,7 +65,7 @@ struct Posted {
 pub fn post(ctx: &Ctx, args: PostArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let mut request = PostRequest::new(&args.order, &args.body);
     request.idempotency_key = args.key;
     let message = accepted(session.post(&actor, &request))?;
@@ -103,7 +103,7 @@ struct Thread {
 pub fn thread(ctx: &Ctx, args: ThreadArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let mut request = ThreadRequest::new(&args.order)
         .with_limit(args.limit)
         .with_cursor(args.cursor);
@@ -189,7 +189,7 @@ struct Unread {
 pub fn unread(ctx: &Ctx, args: UnreadArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let unread = accepted(session.unread_count(&actor, &args.order))?;
     let view = Unread {
         actor: ActorView::from(&actor),

@@ -286,15 +286,12 @@ impl Ctx {
     }
 
     fn open_with(&self, create: bool, clock: Clock, durable_mail: bool) -> Result<Workspace> {
-        let workspace = Workspace::open(
-            self.harness()?,
-            OpenOptions {
-                location: self.location(),
-                create,
-                durable_mail,
-                clock,
-            },
-        )?;
+        let workspace = Workspace::open(OpenOptions {
+            location: self.location(),
+            create,
+            durable_mail,
+            clock,
+        })?;
         self.configure_mail(&workspace)?;
         Ok(workspace)
     }
@@ -323,6 +320,11 @@ impl Ctx {
             anyhow::bail!("--mail-from and --smtp-user need --smtp");
         }
         Ok(())
+    }
+
+    /// A session of the addon (compiled on first use) over `workspace`'s host.
+    fn session(&self, workspace: &Workspace) -> Result<crate::Session> {
+        workspace.session(self.harness()?)
     }
 
     /// Prints `value` as JSON, or `human` as text.

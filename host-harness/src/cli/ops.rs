@@ -37,18 +37,26 @@ pub fn accepted<T>(result: Result<Result<T, Error>>) -> Result<T> {
 /// Stops a loop over an export that keeps returning a cursor.
 const MAX_CALLS: u32 = 100_000;
 
-/// Up to `limit` inbox rows of `request`'s query from `request.cursor` on, calling
-/// `list-threads` until the page is full or the list ends (the addon may return short pages
-/// while a cursor remains). Returns the rows and the cursor after the last one.
+/// The largest page to ask the addon for: the host's `max-page-size` setting (the addon
+/// refuses larger ones), within the addon's ceiling of 500.
+pub fn page_cap(host: &crate::Host) -> u32 {
+    host.directory.settings().limits.max_page_size.clamp(1, 500)
+}
+
+/// Up to `request.limit` inbox rows of `request`'s query from `request.cursor` on, calling
+/// `list-threads` (at most `cap` rows a call) until the page is full or the list ends (the
+/// addon may return short pages while a cursor remains). Returns the rows and the cursor after
+/// the last one.
 pub fn inbox_page(
     session: &mut Session,
     actor: &Actor,
     request: &ListRequest,
+    cap: u32,
 ) -> Result<(Vec<ThreadRow>, Option<String>)> {
     let mut rows = Vec::new();
     let mut cursor = request.cursor.clone();
     for _ in 0..MAX_CALLS {
-        let want = request.limit.saturating_sub(rows.len() as u32);
+        let want = request.limit.saturating_sub(rows.len() as u32).min(cap);
         if want == 0 {
             break;
         }
@@ -93,18 +101,19 @@ pub fn inbox_all(
     Ok(rows)
 }
 
-/// Up to `limit` orders matching `filter` from `cursor` on (`list-orders` until the page is
-/// full or the list ends), and the cursor after them.
+/// Up to `limit` orders matching `filter` from `cursor` on (`list-orders`, at most `cap` a
+/// call, until the page is full or the list ends), and the cursor after them.
 pub fn orders_page(
     session: &mut Session,
     actor: &Actor,
     filter: MessageFilter,
     mut cursor: Option<String>,
     limit: u32,
+    cap: u32,
 ) -> Result<(Vec<String>, Option<String>)> {
     let mut ids = Vec::new();
     for _ in 0..MAX_CALLS {
-        let want = limit.saturating_sub(ids.len() as u32);
+        let want = limit.saturating_sub(ids.len() as u32).min(cap);
         if want == 0 {
             break;
         }

@@ -49,13 +49,20 @@ struct Orders {
 pub fn run(ctx: &Ctx, args: OrdersArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let (filter, name) = match args.with {
         WithArg::Messages => (MessageFilter::WithMessages, "with-messages"),
         WithArg::Unread => (MessageFilter::WithUnread, "with-unread"),
     };
     let (ids, next_cursor) = if args.ids.is_empty() {
-        ops::orders_page(&mut session, &actor, filter, args.cursor, args.limit)?
+        ops::orders_page(
+            &mut session,
+            &actor,
+            filter,
+            args.cursor,
+            args.limit,
+            ops::page_cap(&workspace.host),
+        )?
     } else {
         (
             accepted(session.filter_orders(&actor, &args.ids, filter))?,

@@ -93,7 +93,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
     match args.show {
         OutboxView::Pending | OutboxView::Dead => {
             let dead = matches!(args.show, OutboxView::Dead);
-            let mut session = workspace.session()?;
+            let mut session = ctx.session(&workspace)?;
             let entries = ops::outbox_all(&mut session, dead)?;
             let view = Entries {
                 dead,
@@ -257,7 +257,7 @@ struct Delivered {
 /// Delivers pending entries until none is left; fails if some stay pending.
 pub fn deliver(ctx: &Ctx, args: DeliverArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let totals = ops::deliver_all(&mut session, args.batch)?;
     let pending = ops::outbox_all(&mut session, false)?;
     let dead = ops::outbox_all(&mut session, true)?;

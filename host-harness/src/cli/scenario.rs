@@ -685,9 +685,11 @@ fn act(
                     if unread_first {
                         request = request.unread_first();
                     }
-                    ops::inbox_page(session, actor()?, &request)?.0
+                    ops::inbox_page(session, actor()?, &request, ops::page_cap(host))?.0
                 }
-                None => ops::inbox_all(session, actor()?, &query, unread_first, 100)?,
+                None => {
+                    ops::inbox_all(session, actor()?, &query, unread_first, ops::page_cap(host))?
+                }
             };
             let ids = |keep: &dyn Fn(&ThreadRow) -> bool| -> Vec<String> {
                 rows.iter()
@@ -743,7 +745,10 @@ fn act(
             let filter = parse_message_filter(need(&step.with, "with", op)?)?;
             let ids = match &step.orders {
                 Some(ids) => accepted(session.filter_orders(actor()?, ids, filter))?,
-                None => ops::orders_page(session, actor()?, filter, None, u32::MAX)?.0,
+                None => {
+                    let cap = ops::page_cap(host);
+                    ops::orders_page(session, actor()?, filter, None, u32::MAX, cap)?.0
+                }
             };
             seen.count = Some(ids.len() as u64);
             seen.summary = format!("orders: {}", ids.join(", "));

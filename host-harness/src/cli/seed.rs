@@ -83,15 +83,12 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
     }
     // Seeding clears its mail captures as it goes: keep the sent log in memory, not the file,
     // and no relay.
-    let workspace = Workspace::open(
-        ctx.harness()?,
-        OpenOptions {
-            location,
-            create: true,
-            durable_mail: false,
-            clock: Clock::default(),
-        },
-    )?;
+    let workspace = Workspace::open(OpenOptions {
+        location,
+        create: true,
+        durable_mail: false,
+        clock: Clock::default(),
+    })?;
     let spec = SeedSpec {
         dispute_percent: args.disputes,
         read_percent: args.read,
@@ -131,7 +128,7 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
     let report: SeedReport = if args.native {
         data.run(&mut Native::new(&workspace.host), progress)?
     } else {
-        data.run(&mut workspace.session()?, progress)?
+        data.run(&mut ctx.session(&workspace)?, progress)?
     };
     bar.finish_and_clear();
 

@@ -79,7 +79,7 @@ pub struct OpenOptions {
     pub clock: Clock,
 }
 
-/// The host of one CLI invocation over its state, and the harness to run the addon with.
+/// The host of one CLI invocation over its state.
 pub struct Workspace {
     /// The host: storage, directory, mail, notifications, clock.
     pub host: Host,
@@ -87,12 +87,11 @@ pub struct Workspace {
     pub db: Option<Database>,
     /// Where the state lives.
     pub location: Location,
-    harness: Harness,
 }
 
 impl Workspace {
     /// Opens the state at `options.location` and loads the directory.
-    pub fn open(harness: &Harness, options: OpenOptions) -> Result<Self> {
+    pub fn open(options: OpenOptions) -> Result<Self> {
         let host = Host::new().with_clock(options.clock);
         let (host, db) = match &options.location {
             Location::Memory => (host, None),
@@ -123,13 +122,12 @@ impl Workspace {
             host,
             db,
             location: options.location,
-            harness: harness.clone(),
         })
     }
 
-    /// A session of the addon over this host.
-    pub fn session(&self) -> Result<Session> {
-        self.harness.session(&self.host)
+    /// A session of `harness`'s addon over this host.
+    pub fn session(&self, harness: &Harness) -> Result<Session> {
+        harness.session(&self.host)
     }
 
     /// The user `user_id` as the directory knows them.

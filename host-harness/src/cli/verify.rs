@@ -29,7 +29,7 @@ struct Verified {
 /// Verifies the store; fails when there are problems.
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
-    let mut session = workspace.session()?;
+    let mut session = ctx.session(&workspace)?;
     let totals = ops::verify_all(&mut session, args.page, args.show)?;
     let view = Verified {
         checked: totals.checked,
