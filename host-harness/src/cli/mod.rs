@@ -379,7 +379,7 @@ pub(crate) fn install_marketplace(host: &Host) -> World {
     world
 }
 
-/// The mails and notifications of `deliveries` as two tables (nothing when there are none),
+/// The mails and notifications of `deliveries` as tables (each only when there are some),
 /// recipients by display name.
 pub(crate) fn deliveries_text(
     directory: &Directory,
@@ -396,8 +396,9 @@ pub(crate) fn deliveries_text(
             .order(order_id)
             .map_or_else(|| order_id.to_owned(), |o| o.number)
     };
-    let _ = writeln!(out, "\n{indent}Mail sent: {}", deliveries.mails.len());
+    out.push('\n');
     if !deliveries.mails.is_empty() {
+        let _ = writeln!(out, "{indent}Mail sent: {}", deliveries.mails.len());
         let mut table = Table::new(&["To", "Order", "Subject"]);
         for m in &deliveries.mails {
             table.row(vec![
@@ -408,12 +409,12 @@ pub(crate) fn deliveries_text(
         }
         out.push_str(&table.render(indent));
     }
-    let _ = writeln!(
-        out,
-        "{indent}Notifications pushed: {}",
-        deliveries.notifications.len()
-    );
     if !deliveries.notifications.is_empty() {
+        let _ = writeln!(
+            out,
+            "{indent}Notifications pushed: {}",
+            deliveries.notifications.len()
+        );
         let mut table = Table::new(&["To", "Event"]);
         for p in &deliveries.notifications {
             table.row(vec![names(&p.recipients), p.summary.clone()]);
