@@ -12,7 +12,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::report::{self, Table};
-use super::store::{DEFAULT_DB, Location, remove_database};
+use super::store::{Location, remove_database};
 use super::views::{BellView, DeliveriesView};
 use super::{Ctx, deliveries_text, install_marketplace};
 use crate::fixtures::{World, marketplace::*};
@@ -224,11 +224,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
             })?
         );
     } else if let Location::File(_) = workspace.location {
-        let db = if ctx.global.db == std::path::Path::new(DEFAULT_DB) {
-            String::new()
-        } else {
-            format!(" --db {database}")
-        };
+        let db = ctx.db_flag();
         println!("The demo's state is saved in {database}. Poke at it as any party:");
         println!("  try: cargo run -p order-messages-harness -- inbox --as s1{db}");
         println!("       cargo run -p order-messages-harness -- thread --as c1 o1{db}");

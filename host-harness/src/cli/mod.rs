@@ -279,6 +279,15 @@ impl Ctx {
         }
     }
 
+    /// ` --db PATH` when the file is not the default one (for the hints the CLI prints).
+    fn db_flag(&self) -> String {
+        if self.global.memory || self.global.db == std::path::Path::new(DEFAULT_DB) {
+            String::new()
+        } else {
+            format!(" --db {}", self.global.db.display())
+        }
+    }
+
     /// Opens the state with the real clock, mail configured from the options. `create`:
     /// whether a missing file may be created.
     fn open(&self, create: bool) -> Result<Workspace> {

@@ -149,15 +149,14 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
     };
     ctx.emit(&view, || {
         format!(
-            "Seeded {} ({} through the {}, seed {}):\n  \
+            "Seeded {} through the {} (seed {}):\n  \
              {} orders, {} vendors with {} users, {} customers, {} staff\n  \
              {} messages, {} disputes opened and {} closed, {} reads\n  \
              {} calls in {:.1} s ({:.0} calls/s)\n\
-             try: cargo run -p order-messages-harness -- inbox --as s1 --filter disputes\n",
+             try: cargo run -p order-messages-harness -- inbox --as s1 --filter disputes{}\n",
             view.database,
-            if args.native { "natively" } else { "calls" },
             if args.native {
-                "domain core"
+                "natively built domain core"
             } else {
                 "component"
             },
@@ -173,7 +172,8 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
             view.reads,
             view.calls,
             view.seconds,
-            report.calls_per_second()
+            report.calls_per_second(),
+            ctx.db_flag()
         )
     })
 }
