@@ -119,7 +119,17 @@ fn ids(rows: &Value, field: &str) -> Vec<String> {
 #[test]
 fn the_demo_leaves_a_database_that_later_invocations_read() {
     let dir = demo_dir();
-    let inbox = json(dir, &["inbox", "--as", "s1"]);
+    // With -v, each guest call is logged to stderr; stdout stays one JSON document.
+    let run = ok(dir, &["inbox", "--as", "s1", "--json", "-v"]);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("guest_call"))
+        .unwrap_or_else(|| panic!("no guest call logged: {}", run.describe()));
+    for part in ["op=inbox.list-threads", "role=admin", "fuel=", "took="] {
+        assert!(line.contains(part), "{part} missing in {line}");
+    }
+    let inbox: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(ids(&inbox["rows"], "order_id"), ["o1"]);
     assert_eq!(inbox["rows"][0]["message_count"], 6);
     assert_eq!(inbox["actor"]["role"], "admin");
@@ -225,9 +235,6 @@ fn read_commands_print_json_that_parses() {
     let orders = json(dir, &["orders", "--as", "c1", "--with", "messages"]);
     assert_eq!(orders["order_ids"], serde_json::json!(["o1"]));
 
-    let pending = json(dir, &["outbox"]);
-    assert_eq!(pending["entries"], serde_json::json!([]));
-
     let pushes = json(dir, &["outbox", "notifications"]);
     assert!(pushes["notifications"].as_array().unwrap().len() > 6);
 
@@ -242,20 +249,6 @@ fn read_commands_print_json_that_parses() {
         "storefront:order-messages"
     );
     assert_eq!(inspected["packages"][0]["version"], "0.1.0");
-}
-
-#[test]
-fn verbose_runs_log_each_guest_call_to_stderr() {
-    let run = ok(demo_dir(), &["bell", "--as", "s1", "-v"]);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.contains("guest_call"))
-        .unwrap_or_else(|| panic!("no guest call logged: {}", run.describe()));
-    for part in ["op=inbox.bell", "role=admin", "fuel=", "took="] {
-        assert!(line.contains(part), "{part} missing in {line}");
-    }
-    assert!(run.stdout.contains("Sam (staff)"), "{}", run.describe());
 }
 
 #[test]
