@@ -78,11 +78,15 @@ fn fails(dir: &Path, args: &[&str]) -> Run {
     run
 }
 
-/// The folder of the demo database every test may read (made once per test binary).
+/// The folder of the demo database every test may read (made once per test binary, under
+/// Cargo's temporary folder for tests, since a static is never dropped).
 fn demo_dir() -> &'static Path {
     static DEMO: OnceLock<tempfile::TempDir> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("cli-demo-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
         let run = ok(dir.path(), &["demo"]);
         assert!(
             run.stdout
