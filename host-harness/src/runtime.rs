@@ -138,10 +138,11 @@ impl Harness {
         })
     }
 
-    /// Compiles a component from its bytes (a `.wasm` component binary).
+    /// Compiles a component from its bytes (a `.wasm` component binary), or loads its
+    /// compiled code from the on-disk cache (see [`CACHE_DIR_ENV`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let engine = Engine::new(&engine_config()).context("creating the wasmtime engine")?;
-        let component = Component::new(&engine, bytes).context("compiling the component")?;
+        let component = compile_cached(&engine, bytes)?;
         Self::link(engine, component, bytes.len())
     }
 
@@ -219,6 +220,52 @@ trait WasmtimeContext<T> {
 impl<T> WasmtimeContext<T> for wasmtime::Result<T> {
     fn context(self, what: &'static str) -> Result<T> {
         self.map_err(|e| anyhow::Error::from(e).context(what))
+    }
+}
+
+/// Where compiled components are cached: a directory, or `off`. Default:
+/// `$XDG_CACHE_HOME/order-messages` or `~/.cache/order-messages`.
+pub const CACHE_DIR_ENV: &str = "ORDER_MESSAGES_CACHE_DIR";
+
+/// Compiling the component with Cranelift takes most of a second; every CLI command and test
+/// binary needs it. The compiled code is kept on disk, keyed by the component's bytes and by
+/// what makes compiled code compatible (wasmtime build and engine settings), so only the first
+/// run after a change compiles.
+fn compile_cached(engine: &Engine, bytes: &[u8]) -> Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let compile = || Component::new(engine, bytes).context("compiling the component");
+    let Some(dir) = cache_dir() else {
+        return compile();
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let path = dir.join(format!("addon-{:016x}.cwasm", hasher.finish()));
+    // SAFETY: the file is one this harness wrote (below) into the user's own cache directory
+    // for exactly this engine configuration; wasmtime checks its header (version and settings)
+    // and refuses a mismatch, in which case we compile afresh.
+    if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+        return Ok(component);
+    }
+    let component = compile()?;
+    // Best effort: a cache that cannot be written only costs the next run a compile.
+    if let Ok(code) = component.serialize() {
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&tmp, code).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+    }
+    Ok(component)
+}
+
+fn cache_dir() -> Option<std::path::PathBuf> {
+    match std::env::var_os(CACHE_DIR_ENV) {
+        Some(v) if v == "off" => None,
+        Some(v) => Some(v.into()),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+            .map(|base| base.join("order-messages")),
     }
 }
 
