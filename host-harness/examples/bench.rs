@@ -716,6 +716,9 @@ struct TierResult {
     ops: Vec<OpResult>,
     /// SQLite only: posting one after the other with each `synchronous` setting.
     durable_posts: Vec<DurablePosts>,
+    /// SQLite only: write 4 KiB + fdatasync on the disk holding the file, measured just
+    /// before the durable posts.
+    fsync: Option<Stats>,
 }
 
 fn seed_tier(
@@ -900,6 +903,7 @@ fn tier_result(
         stored_keys,
         ops,
         durable_posts: Vec::new(),
+        fsync: None,
     }
 }
 
@@ -982,6 +986,8 @@ fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResu
             stored_keys,
             ops,
         );
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        tier.fsync = Some(fsync_latency(dir, if args.smoke { 10 } else { 200 })?);
         tier.durable_posts = durable_posts(&sqlite_host, &path, &data, iterations)?;
         out.push(tier);
         print_tier(out.last().expect("just pushed"));
@@ -1053,11 +1059,9 @@ struct Results {
     machine: Machine,
     iterations: usize,
     messages_per_thread: u64,
-    component: ComponentResult,
+    component: Option<ComponentResult>,
     tiers: Vec<TierResult>,
     growth: Vec<Growth>,
-    /// Write 4 KiB + fdatasync on the disk holding the SQLite files.
-    fsync: Option<Stats>,
 }
 
 fn us(v: f64) -> String {
@@ -1126,6 +1130,14 @@ fn print_tier(t: &TierResult) {
             target
         );
     }
+    if let Some(f) = &t.fsync {
+        println!(
+            "fsync floor on this disk now: write 4 KiB + fdatasync p50 {} (p99 {}), so at most {:.0} durable commits/s one after the other",
+            us(f.median_us),
+            us(f.p99_us),
+            1e6 / f.median_us.max(1e-3)
+        );
+    }
     for d in &t.durable_posts {
         println!(
             "posts one after the other, synchronous={} ({}): {:.0} posts/s (p50 {}, p99 {}){}",
@@ -1180,20 +1192,25 @@ fn main() -> Result<()> {
         machine.cpus, machine.cpu_model, machine.memory_gib, machine.profile, iterations
     );
 
-    let component = measure_component(if args.smoke { 20 } else { 500 })?;
-    println!(
-        "\ncomponent: {} bytes (target ≤ 150 KB); compile (Component::new) {:.0} ms; \
-         instantiate p50 {} (p99 {}), pooling allocator p50 {} (p99 {}) (target ≤ 50 µs); \
-         Harness::session p50 {}; instantiation fuel {}",
-        component.size_bytes,
-        component.compile_ms.median_us,
-        us(component.instantiate.median_us),
-        us(component.instantiate.p99_us),
-        us(component.instantiate_pooling.median_us),
-        us(component.instantiate_pooling.p99_us),
-        us(component.session_new.median_us),
-        component.instantiate_fuel,
-    );
+    let component = if args.no_component {
+        None
+    } else {
+        let c = measure_component(if args.smoke { 20 } else { 500 })?;
+        println!(
+            "\ncomponent: {} bytes (target ≤ 150 KB); compile (Component::new) {:.0} ms; \
+             instantiate p50 {} (p99 {}), pooling allocator p50 {} (p99 {}) (target ≤ 50 µs); \
+             Harness::session p50 {}; instantiation fuel {}",
+            c.size_bytes,
+            c.compile_ms.median_us,
+            us(c.instantiate.median_us),
+            us(c.instantiate.p99_us),
+            us(c.instantiate_pooling.median_us),
+            us(c.instantiate_pooling.p99_us),
+            us(c.session_new.median_us),
+            c.instantiate_fuel,
+        );
+        Some(c)
+    };
 
     let mut tiers = Vec::new();
     for &threads in &args.tiers {
@@ -1214,19 +1231,6 @@ fn main() -> Result<()> {
             println!("{:<24} {:>6.2} {:>7.2}", g.name, g.wasm, g.native);
         }
     }
-    let fsync = if args.backends.contains(&Backend::Sqlite) {
-        let fsync = fsync_latency(&bench_dir(&args), if args.smoke { 10 } else { 200 })?;
-        println!(
-            "\nfsync floor on the benchmark's disk: write 4 KiB + fdatasync p50 {} (p99 {}): at most {:.0} durable commits/s one after the other",
-            us(fsync.median_us),
-            us(fsync.p99_us),
-            1e6 / fsync.median_us.max(1e-3)
-        );
-        Some(fsync)
-    } else {
-        None
-    };
-
     let results = Results {
         command,
         machine,
@@ -1235,7 +1239,6 @@ fn main() -> Result<()> {
         component,
         tiers,
         growth,
-        fsync,
     };
     let path = args.json.clone().unwrap_or_else(|| {
         PathBuf::from(concat!(
