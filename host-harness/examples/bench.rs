@@ -17,14 +17,18 @@
 //! the `bench` profile (optimised, no whole-program LTO) when asked. No benchmarking framework:
 //! every call is timed on its own, which gives the percentiles directly.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use order_messages_harness::host::{SqliteOptions, Storage, StorageStats, Synchronous};
+use order_messages_harness::host::{
+    KvBackend, MemoryBackend, SqliteOptions, Storage, StorageStats, Synchronous,
+};
 use order_messages_harness::native::{Native, Operations};
 use order_messages_harness::seed::{Dataset, Progress, Rng, SeedReport, SeedSpec};
 use order_messages_harness::types::*;
@@ -64,6 +68,10 @@ struct Args {
     /// Which engines run the operations: `wasm`, `native` (both by default).
     #[arg(long, value_delimiter = ',', default_value = "wasm,native")]
     engines: Vec<Which>,
+    /// Also print, for a few operations on a 1k-thread data set, the keys they read, scan,
+    /// put and delete, by key family (`kx/s`, `rs`, `t`, …).
+    #[arg(long)]
+    explain: bool,
     /// Skip the component size, compile and instantiation measurements.
     #[arg(long)]
     no_component: bool,
@@ -1006,6 +1014,164 @@ fn bench_dir(args: &Args) -> PathBuf {
     }
 }
 
+// ---- Storage work by key family ----
+
+/// Keys read, entries scanned, keys put and keys deleted.
+type Counts = [u64; 4];
+
+/// A memory store that, while recording, counts each call's keys by key family.
+#[derive(Default)]
+struct Recording {
+    inner: MemoryBackend,
+    log: Mutex<Option<BTreeMap<String, Counts>>>,
+}
+
+/// A key's family: its first component, and the scope kind for the per-scope indexes.
+fn family(key: &str) -> String {
+    let mut parts = key.split('/');
+    let first = parts.next().unwrap_or_default();
+    match (first, parts.next()) {
+        ("kx" | "ax" | "dx", Some(scope)) => format!("{first}/{scope}"),
+        _ => first.to_string(),
+    }
+}
+
+impl Recording {
+    fn note(&self, key: &str, what: usize) {
+        if let Some(log) = self.log.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            log.entry(family(key)).or_default()[what] += 1;
+        }
+    }
+
+    fn start(&self) {
+        *self.log.lock().unwrap_or_else(|p| p.into_inner()) = Some(BTreeMap::new());
+    }
+
+    fn stop(&self) -> BTreeMap<String, Counts> {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_default()
+    }
+}
+
+impl KvBackend for Recording {
+    fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {
+        self.note(key, 0);
+        self.inner.get(key)
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Entry>>, StorageError> {
+        keys.iter().for_each(|k| self.note(k, 0));
+        self.inner.get_many(keys)
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: u32,
+        reverse: bool,
+    ) -> Result<Vec<Entry>, StorageError> {
+        let entries = self.inner.scan(prefix, start_after, limit, reverse)?;
+        entries.iter().for_each(|e| self.note(&e.key, 1));
+        Ok(entries)
+    }
+
+    fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
+        for w in writes {
+            match w {
+                Write::Put(put) => self.note(&put.key, 2),
+                Write::Delete(key) => self.note(key, 3),
+            }
+        }
+        self.inner.commit(checks, writes)
+    }
+}
+
+/// The storage work of one operation, by key family.
+#[derive(Clone, Debug, Serialize)]
+struct Explained {
+    name: String,
+    /// Family → [keys read, entries scanned, puts, deletes].
+    families: BTreeMap<String, Counts>,
+}
+
+/// Seeds a 1k-thread data set natively over a recording store, then records one call of a few
+/// operations (the counts do not depend on the tier: see the storage columns of each tier).
+fn explain() -> Result<Vec<Explained>> {
+    let recording = Arc::new(Recording::default());
+    let host = Host::new().with_storage(Storage::with_backend(recording.clone()));
+    let data = Dataset::generate(SeedSpec::new(1_000, 10_000));
+    data.install(&host);
+    let mut native = Native::new(&host);
+    data.run(&mut native, |_| {})?;
+    let staff = data.staff()[0].clone();
+    let (o, customer) = (&data.orders()[16].id, data.customer_of(16).clone());
+    let all_ids: Vec<String> = data.orders().iter().map(|o| o.id.clone()).collect();
+    let mut out = Vec::new();
+    let mut record = |name: &str, run: &mut dyn FnMut(&mut Native) -> Result<()>| -> Result<()> {
+        recording.start();
+        run(&mut native)?;
+        out.push(Explained {
+            name: name.into(),
+            families: recording.stop(),
+        });
+        Ok(())
+    };
+    fn ok<T>(r: Result<Result<T, Error>>) -> Result<()> {
+        match r? {
+            Ok(_) => Ok(()),
+            Err(e) => bail!("refused: {}", e.describe()),
+        }
+    }
+    record("post", &mut |n| {
+        ok(n.post(&customer, &PostRequest::new(o, POST_BODIES[2])))
+    })?;
+    record("open dispute", &mut |n| {
+        ok(n.open_dispute(&customer, o, "Item never arrived"))
+    })?;
+    record("close dispute", &mut |n| {
+        ok(n.close_dispute(&staff, o, Some("Refunded")))
+    })?;
+    record("inbox staff all", &mut |n| {
+        ok(n.list_threads(&staff, &ListRequest::new(Query::all(), INBOX_PAGE)))
+    })?;
+    record("search staff 2 words", &mut |n| {
+        let query = Query::all().with_search(SEARCH_TWO);
+        ok(n.list_threads(&staff, &ListRequest::new(query, INBOX_PAGE)))
+    })?;
+    record("order filter 1000 ids", &mut |n| {
+        ok(n.filter_orders(&staff, &all_ids, MessageFilter::WithUnread))
+    })?;
+    Ok(out)
+}
+
+fn print_explained(explained: &[Explained]) {
+    if explained.is_empty() {
+        return;
+    }
+    println!("\n## storage work by key family (1k threads; keys read / scanned / put / deleted)");
+    for e in explained {
+        println!("\n{}:", e.name);
+        let mut total = [0; 4];
+        for (family, c) in &e.families {
+            println!(
+                "  {family:<8} {:>6} {:>6} {:>6} {:>6}",
+                c[0], c[1], c[2], c[3]
+            );
+            for (t, v) in total.iter_mut().zip(c) {
+                *t += v;
+            }
+        }
+        println!(
+            "  {:<8} {:>6} {:>6} {:>6} {:>6}",
+            "total", total[0], total[1], total[2], total[3]
+        );
+    }
+}
+
 // ---- Report ----
 
 #[derive(Clone, Debug, Serialize)]
@@ -1062,6 +1228,7 @@ struct Results {
     component: Option<ComponentResult>,
     tiers: Vec<TierResult>,
     growth: Vec<Growth>,
+    explained: Vec<Explained>,
 }
 
 fn us(v: f64) -> String {
@@ -1183,6 +1350,7 @@ fn main() -> Result<()> {
         args.tiers = vec![*args.tiers.iter().min().unwrap_or(&1_000)];
         args.messages_per_thread = args.messages_per_thread.min(3);
         args.iterations = args.iterations.min(5);
+        args.explain = true;
     }
     let iterations = args.iterations.max(1);
     let command = std::env::args().collect::<Vec<_>>().join(" ");
@@ -1212,6 +1380,9 @@ fn main() -> Result<()> {
         Some(c)
     };
 
+    let explained = if args.explain { explain()? } else { Vec::new() };
+    print_explained(&explained);
+
     let mut tiers = Vec::new();
     for &threads in &args.tiers {
         eprintln!("tier: {threads} threads");
@@ -1239,6 +1410,7 @@ fn main() -> Result<()> {
         component,
         tiers,
         growth,
+        explained,
     };
     let path = args.json.clone().unwrap_or_else(|| {
         PathBuf::from(concat!(
