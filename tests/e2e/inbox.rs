@@ -185,13 +185,27 @@ fn search_by_text_order_number_and_author_name() {
     );
     assert!(search(&mut s, "nothing-like-this").is_empty());
 
-    // A later message with the word moves the thread up in the results.
+    // A later message with the word moves the thread up in the results, at a resolution of an
+    // hour: within the hour the thread keeps its place, an hour on it moves to the top.
     world.host.clock.advance_millis(60_000);
     post(&mut s, &world.actor(BOB), BOB_ACME_ORDER, "please hurry");
     assert_eq!(
         search(&mut s, "please"),
+        [CAROL_STORE_ORDER, BOB_ACME_ORDER]
+    );
+    world.host.clock.advance_millis(3_600_000);
+    post(
+        &mut s,
+        &world.actor(BOB),
+        BOB_ACME_ORDER,
+        "please, still waiting",
+    );
+    assert_eq!(
+        search(&mut s, "please"),
         [BOB_ACME_ORDER, CAROL_STORE_ORDER]
     );
+    // A word new to the thread is found at once.
+    assert_eq!(search(&mut s, "hurry"), [BOB_ACME_ORDER]);
 
     // Searches stay within what the actor reaches.
     let alice = world.actor(ALICE);

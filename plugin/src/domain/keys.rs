@@ -72,6 +72,11 @@ pub fn stamp(at: Timestamp, order_id: &str) -> String {
     format!("{:013}/{}", at.max(0), esc(order_id))
 }
 
+/// The time a stamp stands for.
+pub fn stamp_time(stamp: &str) -> Option<Timestamp> {
+    stamp.get(..13)?.parse().ok()
+}
+
 pub fn thread(order_id: &str) -> String {
     format!("t/{}", esc(order_id))
 }
@@ -159,5 +164,10 @@ mod tests {
     fn stamps_sort_by_time_then_order() {
         assert!(stamp(999, "z") < stamp(1000, "a"));
         assert!(stamp(1000, "a") < stamp(1000, "b"));
+        assert_eq!(
+            stamp_time(&stamp(1_767_258_300_000, "o/1")),
+            Some(1_767_258_300_000)
+        );
+        assert_eq!(stamp_time("garbage"), None);
     }
 }

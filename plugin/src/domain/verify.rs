@@ -324,13 +324,18 @@ impl Checker<'_> {
         if expected.thread.open_dispute.is_some() {
             must_exist.extend(expected.dispute_keys());
         }
-        // Keywords: every word of the thread, at the stamp of its latest occurrence.
+        // Keywords: every word of the thread, at the stamp of its latest occurrence (to within
+        // the index's resolution).
         let mut indexed_words = BTreeSet::new();
         self.scan_all(&format!("kt/{}/", keys::esc(order)), |e| {
             let word = e.key.rsplit('/').next().unwrap_or_default().to_string();
             let stamp: String = decode(e)?;
+            let at = keys::stamp_time(&stamp).unwrap_or(i64::MIN);
             match word_times.get(&word) {
-                Some(at) if keys::stamp(*at, order) == stamp => {}
+                Some(latest)
+                    if keys::stamp(at, order) == stamp
+                        && at <= *latest
+                        && *latest - at < search::RESOLUTION_MS => {}
                 Some(_) => report.problem(&e.key, "is not at the word's latest occurrence"),
                 None => report.problem(&e.key, "names a word no message of the thread has"),
             }
