@@ -13,6 +13,7 @@ use super::keys::{self, Scope};
 use super::messaging::{finish_marking, set_read};
 use super::model::BellCounts;
 use super::outbox;
+use super::ports::Entry;
 use super::read_state::UnreadCounters;
 use super::records::{Latest, ReadState, ThreadRecord};
 use super::search;
@@ -94,6 +95,20 @@ struct Plan {
     disputes_only: bool,
     /// Search words the index of the passes does not already guarantee.
     other_words: Vec<String>,
+}
+
+impl Plan {
+    /// Whether every entry of the plan's one index matches (no search words to check, no filter
+    /// the index does not already guarantee), so that a page needs exactly its rows' records.
+    fn exact(&self) -> bool {
+        let [pass] = self.passes.as_slice() else {
+            return false;
+        };
+        let index_is = |family: &str| pass.prefix.starts_with(family);
+        self.other_words.is_empty()
+            && (!self.disputes_only || index_is(keys::DISPUTE_INDEXES))
+            && (pass.unread.is_none() || index_is(keys::UNREAD_INDEXES))
+    }
 }
 
 /// Where a listing stopped: the pass and the last examined key after the pass's prefix.
@@ -210,8 +225,6 @@ fn walk(
     budget: usize,
     mut visit: impl FnMut(ThreadRecord, ReadState),
 ) -> Result<Option<Cursor>> {
-    let store = call.env.store;
-    let user = &call.actor.id;
     let (mut pass, mut after) = match cursor {
         Some(c) => (c.pass, Some(c.after)),
         None => (0, None),
@@ -220,65 +233,31 @@ fn walk(
     let (mut examined, mut matched) = (0, 0);
     while let Some(Pass { prefix, unread }) = plan.passes.get(pass) {
         let start = after.as_ref().map(|a| format!("{prefix}{a}"));
-        let entries = tx::scan(store, prefix, start.as_deref(), chunk as u32, true)?;
-        let order_ids = entries
-            .iter()
-            .map(tx::decode::<String>)
-            .collect::<Result<Vec<_>>>()?;
-        let threads: Vec<Option<ThreadRecord>> = tx::read_many(
-            store,
-            &order_ids
-                .iter()
-                .map(|o| keys::thread(o))
-                .collect::<Vec<_>>(),
-        )?;
-        let states: Vec<Option<ReadState>> = tx::read_many(
-            store,
-            &order_ids
-                .iter()
-                .map(|o| keys::read_state(user, o))
-                .collect::<Vec<_>>(),
-        )?;
-        let word_keys: Vec<String> = order_ids
-            .iter()
-            .flat_map(|o| {
-                plan.other_words
-                    .iter()
-                    .map(move |w| keys::thread_word(o, w))
-            })
-            .collect();
-        let words_present = if word_keys.is_empty() {
-            Vec::new()
-        } else {
-            store.get_many(&word_keys).map_err(tx::storage_error)?
-        };
-        let per_thread = plan.other_words.len();
-        for (i, (entry, (thread, state))) in entries
-            .iter()
-            .zip(threads.into_iter().zip(states))
-            .enumerate()
-        {
-            examined += 1;
-            let state = state.unwrap_or_default();
-            let has_words = words_present[i * per_thread..(i + 1) * per_thread]
-                .iter()
-                .all(Option::is_some);
-            if let Some(thread) = thread.filter(|t| {
-                has_words
-                    && call.reaches(&t.customer_id, t.vendor_id.as_deref())
-                    && (!plan.disputes_only || t.open_dispute.is_some())
-                    && unread.is_none_or(|u| u == (state.unread > 0))
-            }) {
-                visit(thread, state);
-                matched += 1;
-            }
-            if matched == want || examined >= budget {
-                let more_here = i + 1 < entries.len() || entries.len() == chunk;
-                let more_later = pass + 1 < plan.passes.len();
-                return Ok((more_here || more_later).then(|| Cursor {
-                    pass,
-                    after: entry.key[prefix.len()..].to_string(),
-                }));
+        let entries = tx::scan(call.env.store, prefix, start.as_deref(), chunk as u32, true)?;
+        // Read the records of only as many entries as the page can still take (at least a few
+        // when a predicate may reject some): without a search the index is the filter, and a
+        // page reads exactly its rows.
+        let mut next = 0;
+        while next < entries.len() {
+            let take = (want - matched).max(if plan.exact() { 1 } else { 8 });
+            let batch = &entries[next..(next + take).min(entries.len())];
+            for (entry, candidate) in batch.iter().zip(candidates(call, plan, batch)?) {
+                examined += 1;
+                if let Some((thread, state)) =
+                    candidate.filter(|(_, state)| unread.is_none_or(|u| u == (state.unread > 0)))
+                {
+                    visit(thread, state);
+                    matched += 1;
+                }
+                next += 1;
+                if matched == want || examined >= budget {
+                    let more_here = next < entries.len() || entries.len() == chunk;
+                    let more_later = pass + 1 < plan.passes.len();
+                    return Ok((more_here || more_later).then(|| Cursor {
+                        pass,
+                        after: entry.key[prefix.len()..].to_string(),
+                    }));
+                }
             }
         }
         if entries.len() < chunk {
@@ -289,6 +268,58 @@ fn walk(
         }
     }
     Ok(None)
+}
+
+/// The thread and the actor's read state behind each index entry, or `None` for an entry the
+/// plan's other conditions (reach, open dispute, the other search words) reject.
+fn candidates(
+    call: &Call,
+    plan: &Plan,
+    entries: &[Entry],
+) -> Result<Vec<Option<(ThreadRecord, ReadState)>>> {
+    let store = call.env.store;
+    let order_ids = entries
+        .iter()
+        .map(tx::decode::<String>)
+        .collect::<Result<Vec<_>>>()?;
+    let thread_keys: Vec<String> = order_ids.iter().map(|o| keys::thread(o)).collect();
+    let state_keys: Vec<String> = order_ids
+        .iter()
+        .map(|o| keys::read_state(&call.actor.id, o))
+        .collect();
+    let threads: Vec<Option<ThreadRecord>> = tx::read_many(store, &thread_keys)?;
+    let states: Vec<Option<ReadState>> = tx::read_many(store, &state_keys)?;
+    let word_keys: Vec<String> = order_ids
+        .iter()
+        .flat_map(|o| {
+            plan.other_words
+                .iter()
+                .map(move |w| keys::thread_word(o, w))
+        })
+        .collect();
+    let words_present = if word_keys.is_empty() {
+        Vec::new()
+    } else {
+        store.get_many(&word_keys).map_err(tx::storage_error)?
+    };
+    let per_thread = plan.other_words.len();
+    Ok(threads
+        .into_iter()
+        .zip(states)
+        .enumerate()
+        .map(|(i, (thread, state))| {
+            let has_words = words_present[i * per_thread..(i + 1) * per_thread]
+                .iter()
+                .all(Option::is_some);
+            thread
+                .filter(|t| {
+                    has_words
+                        && call.reaches(&t.customer_id, t.vendor_id.as_deref())
+                        && (!plan.disputes_only || t.open_dispute.is_some())
+                })
+                .map(|t| (t, state.unwrap_or_default()))
+        })
+        .collect())
 }
 
 fn row(thread: ThreadRecord, state: ReadState) -> ThreadRow {
