@@ -4,7 +4,7 @@ use super::call::Call;
 use super::error::Result;
 use super::inbox::is_stamp;
 use super::keys;
-use super::records::{ReadState, ThreadRecord};
+use super::records::{ReadState, ThreadOwner};
 use super::tx;
 use super::validate;
 
@@ -28,7 +28,7 @@ pub fn filter(call: &Call, order_ids: &[String], filter: MessageFilter) -> Resul
     call.scope()?;
     validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
     let store = call.env.store;
-    let threads: Vec<Option<ThreadRecord>> = tx::read_many(
+    let threads: Vec<Option<ThreadOwner>> = tx::read_many(
         store,
         &order_ids
             .iter()
@@ -93,7 +93,7 @@ pub fn list(
         // A user's unread index follows the user, not the role they act in now: keep only
         // the orders this role reaches.
         let thread_keys: Vec<String> = order_ids.iter().map(|o| keys::thread(o)).collect();
-        let threads: Vec<Option<ThreadRecord>> = tx::read_many(store, &thread_keys)?;
+        let threads: Vec<Option<ThreadOwner>> = tx::read_many(store, &thread_keys)?;
         let mut threads = threads.into_iter();
         order_ids.retain(|_| {
             threads
