@@ -37,6 +37,7 @@ fn mail_that_fails_stays_pending_until_delivered_once() {
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].attempts, 1);
     assert_eq!(mails[0].order_id, ALICE_ACME_ORDER);
+    assert_eq!(mails[0].recipients, [ANNA]);
     assert_eq!(mails[0].summary, "New message about order 1001");
     assert!(mails[0].last_error.as_deref().unwrap().contains("injected"));
 

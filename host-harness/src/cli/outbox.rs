@@ -11,7 +11,7 @@ use super::ops::{self, DeliveryTotals};
 use super::store::Workspace;
 use super::views::{OutboxEntryView, PushView};
 use super::{Ctx, names, report};
-use crate::host::eml;
+use crate::host::{Directory, eml};
 use crate::types::OutboxEntry;
 
 /// What `outbox` lists.
@@ -100,7 +100,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
                 entries: entries.iter().map(OutboxEntryView::from).collect(),
             };
             ctx.emit(&view, || {
-                let mut out = entries_text(&entries, dead);
+                let mut out = entries_text(&workspace.host.directory, &entries, dead);
                 out.push_str(&eml_text(written.as_deref()));
                 out
             })
@@ -182,7 +182,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
     }
 }
 
-fn entries_text(entries: &[OutboxEntry], dead: bool) -> String {
+fn entries_text(dir: &Directory, entries: &[OutboxEntry], dead: bool) -> String {
     let title = if dead {
         "Dead letters"
     } else {
@@ -194,6 +194,7 @@ fn entries_text(entries: &[OutboxEntry], dead: bool) -> String {
             "Written",
             "Kind",
             "Order",
+            "To",
             "Summary",
             "Attempts",
             "Last error",
@@ -203,6 +204,7 @@ fn entries_text(entries: &[OutboxEntry], dead: bool) -> String {
                 report::time(e.created_at),
                 super::views::outbox_kind_name(e.kind).into(),
                 e.order_id.clone(),
+                report::excerpt(&names(dir, &e.recipients), 30),
                 report::excerpt(&e.summary, 50),
                 e.attempts.to_string(),
                 e.last_error

@@ -293,6 +293,8 @@ pub struct OutboxEntryView {
     pub kind: &'static str,
     /// The order.
     pub order_id: String,
+    /// The users it goes to.
+    pub recipients: Vec<String>,
     /// A one-line description (a mail's subject).
     pub summary: String,
     /// Delivery attempts so far.
@@ -309,6 +311,7 @@ impl From<&OutboxEntry> for OutboxEntryView {
             key: e.key.clone(),
             kind: outbox_kind_name(e.kind),
             order_id: e.order_id.clone(),
+            recipients: e.recipients.clone(),
             summary: e.summary.clone(),
             attempts: e.attempts,
             last_error: e.last_error.clone(),

@@ -320,6 +320,7 @@ impl From<outbox::Pending> for maintenance::OutboxEntry {
     fn from(p: outbox::Pending) -> Self {
         maintenance::OutboxEntry {
             summary: p.record.summary(),
+            recipients: p.record.recipients().to_vec(),
             key: p.id,
             kind: match p.record.payload {
                 outbox::Payload::Mail(_) => maintenance::OutboxKind::Mail,

@@ -76,6 +76,14 @@ pub struct OutboxRecord {
 }
 
 impl OutboxRecord {
+    /// The users the entry goes to.
+    pub fn recipients(&self) -> &[String] {
+        match &self.payload {
+            Payload::Mail(m) => &m.recipients,
+            Payload::Push { recipients, .. } => recipients,
+        }
+    }
+
     /// A one-line description for listings.
     pub fn summary(&self) -> String {
         super::render::one_line(&self.describe(), 200)
