@@ -49,6 +49,10 @@ pub struct SeedSpec {
     /// Clear the host's mail and notification captures every this many calls, so a big data
     /// set does not keep millions of captured mails in memory (0: never).
     pub clear_deliveries_every: u32,
+    /// Vendors, if not one per 100 orders.
+    pub vendor_count: Option<u32>,
+    /// Customers, if not one per 4 orders.
+    pub customer_count: Option<u32>,
 }
 
 impl SeedSpec {
@@ -63,6 +67,8 @@ impl SeedSpec {
             read_percent: 50,
             store_order_percent: 10,
             clear_deliveries_every: 10_000,
+            vendor_count: None,
+            customer_count: None,
         }
     }
 
@@ -72,14 +78,18 @@ impl SeedSpec {
         self
     }
 
-    /// Vendors: one per 100 orders, at least 2.
+    /// Vendors: as set, or one per 100 orders; at least 1.
     pub fn vendors(&self) -> u32 {
-        (self.threads / 100).max(2)
+        self.vendor_count
+            .unwrap_or((self.threads / 100).max(2))
+            .max(1)
     }
 
-    /// Customers: one per 4 orders, at least 2.
+    /// Customers: as set, or one per 4 orders; at least 1.
     pub fn customers(&self) -> u32 {
-        (self.threads / 4).max(2)
+        self.customer_count
+            .unwrap_or((self.threads / 4).max(2))
+            .max(1)
     }
 }
 

@@ -367,12 +367,17 @@ fn seed_generates_a_consistent_data_set() {
             "60",
             "--disputes",
             "30",
+            "--vendors",
+            "3",
+            "--customers",
+            "5",
             "--native",
         ],
     );
     assert_eq!(seeded["orders"], 12);
     assert_eq!(seeded["posts"], 60);
-    assert_eq!(seeded["vendors"], 2);
+    assert_eq!(seeded["vendors"], 3);
+    assert_eq!(seeded["customers"], 5);
     let inbox = json(dir, &["inbox", "--as", "s1", "--limit", "5"]);
     assert_eq!(inbox["rows"].as_array().unwrap().len(), 5);
     assert!(inbox["next_cursor"].is_string(), "{inbox}");

@@ -14,10 +14,15 @@ use crate::seed::{Dataset, Progress, SeedReport, SeedSpec};
 /// `seed`.
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// Orders, each with a thread. Vendors (one per 100 orders, at least 2) and customers (one
-    /// per 4 orders, at least 2) follow from it.
+    /// Orders, each with a thread.
     #[arg(long, alias = "threads", default_value_t = 200)]
     orders: u32,
+    /// Vendors (default: one per 100 orders, at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    vendors: Option<u32>,
+    /// Customers (default: one per 4 orders, at least 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    customers: Option<u32>,
     /// Messages to post in all (at least one per order; dispute events come on top).
     #[arg(long, default_value_t = 2_000)]
     messages: u64,
@@ -93,6 +98,8 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
         dispute_percent: args.disputes,
         read_percent: args.read,
         store_order_percent: args.store_orders,
+        vendor_count: args.vendors,
+        customer_count: args.customers,
         ..SeedSpec::new(args.orders, args.messages).with_seed(args.seed)
     };
     let data = Dataset::generate(spec);
