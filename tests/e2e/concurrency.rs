@@ -14,18 +14,6 @@ const THREADS: u64 = 4;
 const OPS_PER_THREAD: u64 = 150;
 const HOT_ORDERS: [&str; 3] = [ALICE_ACME_ORDER, BOB_ACME_ORDER, CAROL_STORE_ORDER];
 
-/// A small deterministic generator (xorshift), so every run does the same work.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// What the threads got accepted, per order.
 #[derive(Default, Debug)]
 struct Accepted {
@@ -42,7 +30,7 @@ fn hammer(world: &World) -> Accepted {
             let (world, accepted) = (world.clone(), accepted.clone());
             scope.spawn(move || {
                 let mut s = world.session().expect("instantiates");
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
+                let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
                 for i in 0..OPS_PER_THREAD {
                     let order = HOT_ORDERS[rng.below(3) as usize];
                     let customer = world.actor(match order {
@@ -99,22 +87,11 @@ fn check_nothing_lost(world: &World) {
             get(&accepted.opens),
             get(&accepted.closes),
         );
-        let page = ok(s.read_thread(&sam, &ThreadRequest::new(order).with_limit(100)));
-        let mut seqs = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = ok(s.read_thread(
-                &sam,
-                &ThreadRequest::new(order)
-                    .with_limit(100)
-                    .with_cursor(cursor),
-            ));
-            seqs.extend(page.messages.iter().map(|m| m.seq));
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        let page = ok(s.read_thread(&sam, &ThreadRequest::new(order).with_limit(1)));
+        let seqs: Vec<u64> = thread_messages(&mut s, &sam, order)
+            .iter()
+            .map(|m| m.seq)
+            .collect();
         assert_eq!(
             seqs,
             (1..=page.message_count).collect::<Vec<_>>(),
@@ -139,15 +116,7 @@ fn check_nothing_lost(world: &World) {
         messages += page.message_count;
     }
     // Every counter and index agrees with a recomputation from the data.
-    let mut cursor = None::<String>;
-    loop {
-        let report = ok(s.verify(cursor.as_deref(), 500));
-        assert!(report.problems.is_empty(), "{:#?}", report.problems);
-        match report.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    assert_verified(&mut s);
     // Exactly one mail per message, each delivered once.
     while ok(s.deliver_pending(100)).more {}
     assert_eq!(world.host.mail.count() as u64, messages);

@@ -18,7 +18,7 @@ fn killed_writers_lose_no_acknowledged_message() {
     let path = std::env::temp_dir().join(format!("order-messages-crash-{}.db", std::process::id()));
     let mut acknowledged = BTreeSet::new();
     let mut next = 0u64;
-    let mut rng = 0x0005_DEEC_E66D_u64;
+    let mut rng = Rng::new(0x0005_DEEC_E66D);
     for round in 0..rounds {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
             .arg(&path)
@@ -39,10 +39,7 @@ fn killed_writers_lose_no_acknowledged_message() {
             .recv_timeout(Duration::from_secs(60))
             .expect("the writer starts");
         assert_eq!(first, "ready", "round {round}");
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(20 + rng % 200));
+        std::thread::sleep(Duration::from_millis(20 + rng.below(200)));
         assert!(
             child.try_wait().unwrap().is_none(),
             "round {round}: the writer stopped on its own"
@@ -69,32 +66,15 @@ fn killed_writers_lose_no_acknowledged_message() {
     let host = Host::new().with_storage(Storage::sqlite(&path).unwrap());
     let world = Fixtures::marketplace_on(host).build();
     let mut s = world.session().unwrap();
-    let mut cursor = None::<String>;
-    loop {
-        let report = ok(s.verify(cursor.as_deref(), 500));
-        assert!(report.problems.is_empty(), "{:#?}", report.problems);
-        match report.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    assert_verified(&mut s);
     let sam = world.actor(SAM);
     let mut stored = Vec::new();
     for order in [ALICE_ACME_ORDER, BOB_ACME_ORDER, CAROL_STORE_ORDER] {
-        let mut cursor = None;
-        loop {
-            let page = ok(s.read_thread(
-                &sam,
-                &ThreadRequest::new(order)
-                    .with_limit(100)
-                    .with_cursor(cursor),
-            ));
-            stored.extend(page.messages.into_iter().map(|m| m.body));
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
+        stored.extend(
+            thread_messages(&mut s, &sam, order)
+                .into_iter()
+                .map(|m| m.body),
+        );
     }
     let stored_ns: BTreeSet<u64> = stored
         .iter()

@@ -393,11 +393,7 @@ proptest! {
             observe(&mut s, &world, &model)?;
         }
         // And the stored indexes and counters agree with the data.
-        let mut cursor = None::<String>;
-        loop {
-            let report = ok(s.verify(cursor.as_deref(), 500));
-            prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
-            match report.next_cursor { Some(c) => cursor = Some(c), None => break }
-        }
+        let (problems, _) = verify_all(&mut s, 500);
+        prop_assert!(problems.is_empty(), "{:?}", problems);
     }
 }

@@ -36,22 +36,6 @@ fn busy_store() -> (World, Session) {
     (world, s)
 }
 
-/// Run verify to the end with pages of `limit`; returns the problems and records checked.
-fn verify_all(s: &mut Session, limit: u32) -> (Vec<Problem>, u32) {
-    let (mut problems, mut checked, mut cursor) = (Vec::new(), 0, None::<String>);
-    loop {
-        let report = ok(s.verify(cursor.as_deref(), limit));
-        assert!(report.checked <= limit);
-        assert_eq!(report.more_problems, 0);
-        checked += report.checked;
-        problems.extend(report.problems);
-        match report.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return (problems, checked),
-        }
-    }
-}
-
 fn put(world: &World, key: &str, value: &str) {
     let write = Write::Put(Put {
         key: key.into(),

@@ -139,6 +139,68 @@ pub fn mark_all_matching(
     }
 }
 
+/// Every message of an order's thread, oldest first, following cursors to the end.
+#[track_caller]
+pub fn thread_messages(session: &mut Session, actor: &Actor, order: &str) -> Vec<Message> {
+    let mut messages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let request = ThreadRequest::new(order)
+            .with_limit(100)
+            .with_cursor(cursor);
+        let page = ok(session.read_thread(actor, &request));
+        messages.extend(page.messages);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return messages,
+        }
+    }
+}
+
+/// Run `maintenance.verify` over the whole store in pages of `limit`; returns the problems
+/// found and the records checked.
+#[track_caller]
+pub fn verify_all(session: &mut Session, limit: u32) -> (Vec<Problem>, u32) {
+    let (mut problems, mut checked, mut cursor) = (Vec::new(), 0, None::<String>);
+    loop {
+        let report = ok(session.verify(cursor.as_deref(), limit));
+        assert!(report.checked <= limit);
+        assert_eq!(report.more_problems, 0, "{:#?}", report.problems);
+        checked += report.checked;
+        problems.extend(report.problems);
+        match report.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return (problems, checked),
+        }
+    }
+}
+
+/// `maintenance.verify` finds every index and counter in agreement with the data.
+#[track_caller]
+pub fn assert_verified(session: &mut Session) {
+    let (problems, _) = verify_all(session, 500);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// A small seeded generator (xorshift): the same seed gives the same choices, so random
+/// workloads are reproducible.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed (any value; zero is replaced).
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
 /// The order ids of rows, in order.
 pub fn order_ids(rows: &[ThreadRow]) -> Vec<String> {
     rows.iter().map(|r| r.order_id.clone()).collect()
