@@ -65,6 +65,13 @@ pub fn store(
     tx.put(keys::read_state(user, order_id), &new);
 }
 
+/// `user`'s read state of `thread` (the default for a thread they have never seen).
+fn load(tx: &mut Tx, user: &str, thread: &ThreadRecord) -> Result<ReadState> {
+    Ok(tx
+        .get(&keys::read_state(user, &thread.order_id))?
+        .unwrap_or_default())
+}
+
 /// Mark a thread read for `user`. Returns whether it was unread.
 pub fn mark_read(
     tx: &mut Tx,
@@ -72,9 +79,7 @@ pub fn mark_read(
     thread: &ThreadRecord,
     counters: &mut UnreadCounters,
 ) -> Result<bool> {
-    let old: ReadState = tx
-        .get(&keys::read_state(user, &thread.order_id))?
-        .unwrap_or_default();
+    let old = load(tx, user, thread)?;
     let new = ReadState {
         read_up_to: thread.message_count,
         unread: 0,
@@ -100,9 +105,7 @@ pub fn mark_unread(
     thread: &ThreadRecord,
     counters: &mut UnreadCounters,
 ) -> Result<bool> {
-    let old: ReadState = tx
-        .get(&keys::read_state(user, &thread.order_id))?
-        .unwrap_or_default();
+    let old = load(tx, user, thread)?;
     if old.unread > 0 || thread.message_count == 0 {
         return Ok(false);
     }

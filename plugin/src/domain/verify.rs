@@ -170,20 +170,7 @@ impl Checker<'_> {
                 }
             }),
             keys::DISPUTE_COUNTERS => {
-                let scope_key = &key[keys::DISPUTE_COUNTERS.len()..];
-                let counted = decode::<u32>(entry)?;
-                let mut listed = 0u32;
-                self.scan_all(&format!("{}{scope_key}/", keys::DISPUTE_INDEXES), |_| {
-                    listed += 1;
-                    Ok(())
-                })?;
-                if counted != listed {
-                    report.problem(
-                        key,
-                        format!("counts {counted} open disputes, the index lists {listed}"),
-                    );
-                }
-                Ok(())
+                self.check_counter(entry, keys::DISPUTE_INDEXES, "open disputes", report)
             }
             keys::KEYWORD_INDEXES => self.check_keyword_entry(entry, report),
             keys::READ_STATES => self.check_read_state(entry, report),
@@ -204,20 +191,7 @@ impl Checker<'_> {
                 Ok(())
             }
             keys::UNREAD_COUNTERS => {
-                let user = &key[keys::UNREAD_COUNTERS.len()..];
-                let counted = decode::<u32>(entry)?;
-                let mut listed = 0u32;
-                self.scan_all(&format!("{}{user}/", keys::UNREAD_INDEXES), |_| {
-                    listed += 1;
-                    Ok(())
-                })?;
-                if counted != listed {
-                    report.problem(
-                        key,
-                        format!("counts {counted} unread threads, the index lists {listed}"),
-                    );
-                }
-                Ok(())
+                self.check_counter(entry, keys::UNREAD_INDEXES, "unread threads", report)
             }
             keys::IDEMPOTENCY => {
                 let record: IdempotencyRecord = decode(entry)?;
@@ -240,6 +214,31 @@ impl Checker<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// A counter (`dc/{scope}` or `uc/{user}`) against the entries of the index it counts
+    /// (`dx/{scope}/` or `ux/{user}/`).
+    fn check_counter(
+        &self,
+        entry: &Entry,
+        index_family: &str,
+        what: &str,
+        report: &mut VerifyReport,
+    ) -> Result<()> {
+        let owner = entry.key.split_once('/').map_or("", |(_, rest)| rest);
+        let counted = decode::<u32>(entry)?;
+        let mut listed = 0u32;
+        self.scan_all(&format!("{index_family}{owner}/"), |_| {
+            listed += 1;
+            Ok(())
+        })?;
+        if counted != listed {
+            report.problem(
+                &entry.key,
+                format!("counts {counted} {what}, the index lists {listed}"),
+            );
+        }
+        Ok(())
     }
 
     /// A thread against its messages, disputes, index entries and keyword entries.
