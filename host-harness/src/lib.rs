@@ -8,6 +8,7 @@
 //! - [`types`]: the WIT types under short names; [`fixtures`]: quick directory set-ups.
 //! - [`cli`]: the `order-messages-harness` command line, and its scenario runner
 //!   ([`cli::scenario`]).
+//! - [`web`]: the web admin (`order-messages-harness serve`).
 //!
 //! ```no_run
 //! use order_messages_harness::{Harness, fixtures::Fixtures, types::*};
@@ -28,6 +29,7 @@ pub mod native;
 pub mod runtime;
 pub mod seed;
 pub mod types;
+pub mod web;
 
 pub use host::{Clock, Fault, Host};
 pub use runtime::{GuestOutput, Harness, RunConfig, Session};

@@ -18,6 +18,7 @@ mod outbox;
 pub mod report;
 pub mod scenario;
 mod seed;
+mod serve;
 pub mod store;
 mod verify;
 pub mod views;
@@ -167,6 +168,9 @@ enum Command {
     Scenario(scenario::ScenarioArgs),
     /// Print a component's size, WIT package and version, imports and exports.
     Inspect(inspect::InspectArgs),
+    /// Serve the web admin on localhost: the Messages section, orders, order pages with their
+    /// thread and disputes, the mail outbox, as any user, live bell; all through the addon.
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the command line, runs the command, prints errors as one line; the process's exit
@@ -218,6 +222,7 @@ fn run(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Seed(args) => seed::run(ctx, args),
         Command::Scenario(args) => scenario::command(ctx, args),
         Command::Inspect(args) => inspect::run(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
     }
 }
 

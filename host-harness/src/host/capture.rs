@@ -45,6 +45,32 @@ pub struct Capture<T, D = ()> {
     state: Arc<Mutex<State<T>>>,
     pub(crate) faults: FaultSwitch,
     pub(crate) delivery: D,
+    listeners: Listeners<T>,
+}
+
+/// A callback [`Capture::subscribe`] registered.
+type Listener<T> = Arc<dyn Fn(&T) + Send + Sync>;
+
+/// The callbacks told of every recorded item, shared by clones of a capture.
+struct Listeners<T>(Arc<Mutex<Vec<Listener<T>>>>);
+
+impl<T> Clone for Listeners<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> Default for Listeners<T> {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(Vec::new())))
+    }
+}
+
+impl<T> std::fmt::Debug for Listeners<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.lock().map(|l| l.len()).unwrap_or_default();
+        write!(f, "{count} listener(s)")
+    }
 }
 
 impl<T, D: Clone> Clone for Capture<T, D> {
@@ -53,6 +79,7 @@ impl<T, D: Clone> Clone for Capture<T, D> {
             state: self.state.clone(),
             faults: self.faults.clone(),
             delivery: self.delivery.clone(),
+            listeners: self.listeners.clone(),
         }
     }
 }
@@ -70,6 +97,7 @@ impl<T, D: Default> Default for Capture<T, D> {
             })),
             faults: FaultSwitch::default(),
             delivery: D::default(),
+            listeners: Listeners::default(),
         }
     }
 }
@@ -112,13 +140,37 @@ impl<T: Delivered, D: Delivery> Capture<T, D> {
 
     /// Records a delivered item, or counts a duplicate if its key was recorded before.
     pub(crate) fn record(&self, item: T) -> Outcome {
-        let mut state = self.lock();
-        if !state.keys.insert(item.key().to_owned()) {
-            state.duplicates.push(item.key().to_owned());
-            return Outcome::Duplicate;
+        {
+            let mut state = self.lock();
+            if !state.keys.insert(item.key().to_owned()) {
+                state.duplicates.push(item.key().to_owned());
+                return Outcome::Duplicate;
+            }
+            state.items.push(item.clone());
         }
-        state.items.push(item);
+        // Outside the lock, so a listener may read the capture.
+        let listeners = self
+            .listeners
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for listener in &listeners {
+            listener(&item);
+        }
         Outcome::Delivered
+    }
+
+    /// Calls `listener` with every item recorded from now on (not repeats of a key, nor failed
+    /// attempts), on the delivering thread, right after it is recorded: how a live view (the
+    /// web admin's server-sent events) follows deliveries. Keep it quick and non-blocking;
+    /// listeners stay for the capture's lifetime.
+    pub fn subscribe(&self, listener: impl Fn(&T) + Send + Sync + 'static) {
+        self.listeners
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::new(listener));
     }
 
     /// Counts a repeat of `key`, delivered before (perhaps by an earlier process, as a durable
@@ -193,5 +245,43 @@ impl<T: Delivered, D: Delivery> Capture<T, D> {
         state.duplicates.clear();
         state.attempts = 0;
         state.failures = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::super::{Fault, NotificationCapture, Push};
+    use crate::types::{BellCounts, Event};
+
+    fn push(key: &str) -> Push {
+        Push {
+            key: key.into(),
+            recipients: vec!["s1".into()],
+            event: Event::CountsChanged(BellCounts {
+                unread_threads: 1,
+                open_disputes: 0,
+            }),
+        }
+    }
+
+    #[test]
+    fn subscribers_hear_each_recorded_item_once() {
+        let capture = NotificationCapture::default();
+        capture.push(push("before")).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        // Subscribed on a clone: clones share the listeners.
+        capture.clone().subscribe(move |p: &Push| {
+            tx.lock().unwrap().send(p.key.clone()).unwrap();
+        });
+        capture.push(push("p1")).unwrap();
+        capture.push(push("p1")).unwrap(); // a repeat: not recorded, not heard
+        capture.fail_next(1, Fault::Unavailable);
+        assert!(capture.push(push("p2")).is_err()); // failed: not heard
+        capture.push(push("p2")).unwrap();
+        let heard: Vec<String> = rx.try_iter().collect();
+        assert_eq!(heard, ["p1", "p2"]);
     }
 }

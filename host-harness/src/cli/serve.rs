@@ -1,0 +1,55 @@
+//! `serve`: the web admin ([`crate::web`]) on a local port, over the database file.
+
+use std::net::IpAddr;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::Ctx;
+use super::store::Location;
+use crate::web::{self, WebApp};
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The address to listen on. The admin has no login (anyone who reaches it acts as any
+    /// user), so keep it on a loopback address.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+}
+
+/// Serves the admin until Ctrl-C.
+pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
+    let workspace = ctx.open(false)?;
+    if workspace.location == Location::Memory && web::install_marketplace_if_empty(&workspace)? {
+        eprintln!("The in-memory store starts with the demo's marketplace (no messages yet).");
+    }
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}: the admin has no login, anyone who reaches it can act \
+             as any user",
+            args.bind
+        );
+    }
+    let harness = ctx.harness()?.clone();
+    let location = workspace.location.describe();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((args.bind, args.port))
+            .await
+            .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
+        let address = listener.local_addr()?;
+        println!("Web admin for {location} on http://{address}/ (Ctrl-C stops it)");
+        let app = WebApp::new(harness, workspace);
+        web::serve(listener, app, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })
+}

@@ -1,0 +1,639 @@
+//! The admin's state and how a request runs: the workspace, a pool of sessions of the compiled
+//! component, the live event feed, the acting user (a cookie), one-time messages after a form
+//! (PRG), and the refusal-or-host-error split of every failure.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::Result;
+use axum::Form;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tokio::sync::{broadcast, watch};
+
+use super::html::{self, Chrome, Page};
+use crate::cli::ops::Refusal;
+use crate::cli::store::Workspace;
+use crate::host::{Directory, Host, Push};
+use crate::types::{Actor, Error};
+use crate::{Harness, Session};
+
+/// The cookie naming the acting user.
+const USER_COOKIE: &str = "om_as";
+/// The cookie naming the one-time message for the next page.
+const FLASH_COOKIE: &str = "om_flash";
+/// Sessions kept for reuse; more run at once only under concurrent requests.
+const POOL_SIZE: usize = 8;
+/// One-time messages kept until shown; the oldest go first.
+const FLASH_CAPACITY: usize = 512;
+
+/// The web admin over one workspace: cheap to clone (clones share everything). Build it with
+/// [`WebApp::new`], route with [`WebApp::router`], run with [`super::serve`].
+#[derive(Clone)]
+pub struct WebApp(Arc<Inner>);
+
+pub(crate) struct Inner {
+    harness: Harness,
+    pub(crate) workspace: Workspace,
+    sessions: Mutex<Vec<Session>>,
+    /// Every notification the host delivers, for the event streams.
+    pub(crate) events: broadcast::Sender<Arc<Push>>,
+    /// Set when the server stops: event streams end.
+    pub(crate) closing: watch::Sender<bool>,
+    flashes: Mutex<Flashes>,
+}
+
+impl WebApp {
+    /// The admin over `workspace`, running `harness`'s component. Subscribes to the host's
+    /// notification capture, so the bell follows every push.
+    pub fn new(harness: Harness, workspace: Workspace) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        let feed = events.clone();
+        workspace.host.notifications.subscribe(move |push: &Push| {
+            // No receiver (no page open) is not an error.
+            let _ = feed.send(Arc::new(push.clone()));
+        });
+        let (closing, _) = watch::channel(false);
+        Self(Arc::new(Inner {
+            harness,
+            workspace,
+            sessions: Mutex::new(Vec::new()),
+            events,
+            closing,
+            flashes: Mutex::new(Flashes::default()),
+        }))
+    }
+
+    /// The host the admin runs over (the workspace's).
+    pub fn host(&self) -> &Host {
+        &self.0.workspace.host
+    }
+
+    /// Ends every open event stream (the server is stopping).
+    pub fn close_streams(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    /// Runs `f` on a blocking thread with a session of the addon, then journals what the addon
+    /// delivered meanwhile (the outbox page lists it) and returns the session to the pool.
+    pub(crate) async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Cx<'_>) -> R + Send + 'static,
+    ) -> Result<R> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let inner = &*app.0;
+            let mut session = inner.checkout()?;
+            let result = f(&mut Cx {
+                inner,
+                session: &mut session,
+            });
+            if let Err(e) = inner.workspace.take_deliveries() {
+                tracing::warn!(error = %format!("{e:#}"), "journaling deliveries failed");
+            }
+            inner.checkin(session);
+            Ok(result)
+        })
+        .await?
+    }
+
+    /// A page: runs `f` as the acting user (with the one-time message, for errors shown beside
+    /// their form), then the header's bell and user menu (after `f`,
+    /// so the bell shows what `f` changed) and the one-time message; renders the page, or the
+    /// failure as an error page.
+    pub(crate) async fn page(
+        &self,
+        acting: Acting,
+        f: impl FnOnce(&mut Cx<'_>, &Actor, Option<&Flash>) -> Result<Page> + Send + 'static,
+    ) -> Response {
+        let flash = acting
+            .flash_id
+            .as_deref()
+            .and_then(|id| self.take_flash(id));
+        let clear_flash = acting.flash_id.is_some();
+        let here = acting.here.clone();
+        let rendered = self
+            .blocking(move |cx| {
+                let Some(actor) = acting.actor else {
+                    let chrome = Chrome::load(cx, None, here, None);
+                    return html::render(&chrome, html::empty_directory(cx.inner));
+                };
+                let flash = flash.filter(|f| f.user == actor.id);
+                let page = f(cx, &actor, flash.as_ref())
+                    .unwrap_or_else(|e| html::failure_page(cx, &actor, &e));
+                let chrome = Chrome::load(cx, Some(actor), here, flash);
+                html::render(&chrome, page)
+            })
+            .await;
+        let mut response = match rendered {
+            Ok(response) => response,
+            Err(e) => html::bare_error(&e),
+        };
+        if clear_flash {
+            set_cookie(
+                &mut response,
+                &format!("{FLASH_COOKIE}=; Path=/; Max-Age=0"),
+            );
+        }
+        response
+    }
+
+    /// A form's action: runs `f` as the acting user, then redirects (303) to where `f` says or
+    /// to `back`, with a one-time message saying what happened; a refusal comes back as an
+    /// error message naming its kind, with `echo` (the form and what was typed) so the page
+    /// can show it beside the form.
+    pub(crate) async fn act(
+        &self,
+        acting: Acting,
+        back: String,
+        echo: Echo,
+        f: impl FnOnce(&mut Cx<'_>, &Actor) -> Result<Done> + Send + 'static,
+    ) -> Response {
+        let Some(actor) = acting.actor else {
+            return Redirect::to("/").into_response();
+        };
+        let user = actor.id.clone();
+        let result = self.blocking(move |cx| f(cx, &actor)).await;
+        let (to, flash) = match result.and_then(|r| r) {
+            Ok(done) => (
+                done.to.unwrap_or(back),
+                Flash {
+                    user,
+                    ok: true,
+                    text: done.text,
+                    kind: None,
+                    field: None,
+                    echo: Echo::default(),
+                },
+            ),
+            Err(e) => (back, Flash::failure(user, &e, echo)),
+        };
+        self.redirect(&to, Some(flash))
+    }
+
+    /// A 303 redirect to `to`, carrying `flash` for the next page.
+    pub(crate) fn redirect(&self, to: &str, flash: Option<Flash>) -> Response {
+        let mut response = Redirect::to(to).into_response();
+        if let Some(flash) = flash {
+            let id = self.store_flash(flash);
+            set_cookie(
+                &mut response,
+                &format!("{FLASH_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict"),
+            );
+        }
+        response
+    }
+
+    fn store_flash(&self, flash: Flash) -> String {
+        let id = token();
+        let mut flashes = lock(&self.0.flashes);
+        if flashes.order.len() >= FLASH_CAPACITY
+            && let Some(oldest) = flashes.order.pop_front()
+        {
+            flashes.by_id.remove(&oldest);
+        }
+        flashes.order.push_back(id.clone());
+        flashes.by_id.insert(id.clone(), flash);
+        id
+    }
+
+    fn take_flash(&self, id: &str) -> Option<Flash> {
+        let mut flashes = lock(&self.0.flashes);
+        flashes.order.retain(|i| i != id);
+        flashes.by_id.remove(id)
+    }
+}
+
+impl Inner {
+    /// The directory.
+    pub(crate) fn directory(&self) -> &Directory {
+        &self.workspace.host.directory
+    }
+
+    fn checkout(&self) -> Result<Session> {
+        let pooled = lock(&self.sessions).pop();
+        match pooled {
+            Some(session) => Ok(session),
+            None => self.workspace.session(&self.harness),
+        }
+    }
+
+    fn checkin(&self, session: Session) {
+        let mut sessions = lock(&self.sessions);
+        if sessions.len() < POOL_SIZE {
+            sessions.push(session);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a request's blocking part works with: the app and a session of the addon.
+pub(crate) struct Cx<'a> {
+    /// The app.
+    pub(crate) inner: &'a Inner,
+    /// A session of the addon over the workspace's host.
+    pub(crate) session: &'a mut Session,
+}
+
+impl Cx<'_> {
+    /// The directory.
+    pub(crate) fn directory(&self) -> &Directory {
+        self.inner.directory()
+    }
+
+    /// The largest page the addon accepts.
+    pub(crate) fn page_cap(&self) -> u32 {
+        crate::cli::ops::page_cap(&self.inner.workspace.host)
+    }
+}
+
+/// What a form's action did: the message to show, and where to go (else back).
+pub(crate) struct Done {
+    /// What happened, for the next page.
+    pub(crate) text: String,
+    /// Where to go instead of back.
+    pub(crate) to: Option<String>,
+}
+
+impl Done {
+    /// Back, saying `text`.
+    pub(crate) fn back(text: impl Into<String>) -> Result<Self> {
+        Ok(Self {
+            text: text.into(),
+            to: None,
+        })
+    }
+}
+
+/// A form and what was typed in it, shown again beside the refusal.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Echo {
+    /// The form's name (`reply`, `open`, `close`, …); empty for none.
+    pub(crate) form: &'static str,
+    /// The values typed, by field name.
+    pub(crate) values: Vec<(String, String)>,
+}
+
+impl Echo {
+    /// Form `form` with these values.
+    pub(crate) fn of(form: &'static str, values: &[(&str, &str)]) -> Self {
+        Self {
+            form,
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The value typed in `field` of form `form`, if this is that form.
+    pub(crate) fn value(&self, form: &str, field: &str) -> Option<&str> {
+        (self.form == form)
+            .then(|| self.values.iter().find(|(k, _)| k == field))
+            .flatten()
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A one-time message for the acting user's next page.
+#[derive(Clone, Debug)]
+pub(crate) struct Flash {
+    /// Whom it is for (another user's page does not show it).
+    pub(crate) user: String,
+    /// Success (else an error).
+    pub(crate) ok: bool,
+    /// The message.
+    pub(crate) text: String,
+    /// The refusal's kind (`invalid-input`, …), or `host` for a host error.
+    pub(crate) kind: Option<String>,
+    /// For `invalid-input`: the rejected field.
+    pub(crate) field: Option<String>,
+    /// The form it is about.
+    pub(crate) echo: Echo,
+}
+
+impl Flash {
+    fn failure(user: String, error: &anyhow::Error, echo: Echo) -> Self {
+        let (kind, text, field) = match Refusal::of(error) {
+            Some(Refusal(e)) => (e.kind().to_owned(), message(e), field(e)),
+            None => match error.downcast_ref::<BadRequest>() {
+                Some(BadRequest(text)) => ("bad-request".to_owned(), text.clone(), None),
+                None => ("host".to_owned(), host_message(error), None),
+            },
+        };
+        Self {
+            user,
+            ok: false,
+            text,
+            kind: Some(kind),
+            field,
+            echo,
+        }
+    }
+
+    /// Whether this is an error about form `form`.
+    pub(crate) fn error_for(&self, form: &str) -> bool {
+        !self.ok && self.echo.form == form
+    }
+
+    /// Whether the addon rejected `field` of form `form` (`invalid-input` naming it).
+    pub(crate) fn rejects(&self, form: &str, field: &str) -> bool {
+        self.error_for(form) && self.field.as_deref() == Some(field)
+    }
+}
+
+/// The human part of a refusal (without its kind).
+pub(crate) fn message(error: &Error) -> String {
+    match error {
+        Error::InvalidInput(i) => format!("{}: {}", i.field, i.reason),
+        Error::NotFound(m)
+        | Error::Forbidden(m)
+        | Error::InvalidState(m)
+        | Error::Conflict(m)
+        | Error::Storage(m)
+        | Error::Directory(m) => m.clone(),
+    }
+}
+
+fn field(error: &Error) -> Option<String> {
+    match error {
+        Error::InvalidInput(i) => Some(i.field.clone()),
+        _ => None,
+    }
+}
+
+/// The first line of a host error.
+pub(crate) fn host_message(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A request the admin cannot make sense of (an unknown filter, say): shown with status 400.
+#[derive(Debug)]
+pub(crate) struct BadRequest(pub(crate) String);
+
+impl std::fmt::Display for BadRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadRequest {}
+
+/// The HTTP status for a failure: the refusal's kind decides, a host error is 500.
+pub(crate) fn status_of(error: &anyhow::Error) -> StatusCode {
+    match Refusal::of(error) {
+        Some(Refusal(e)) => match e {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::InvalidInput(_) => StatusCode::BAD_REQUEST,
+            Error::InvalidState(_) | Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Storage(_) | Error::Directory(_) => StatusCode::SERVICE_UNAVAILABLE,
+        },
+        None if error.downcast_ref::<BadRequest>().is_some() => StatusCode::BAD_REQUEST,
+        None => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[derive(Default)]
+struct Flashes {
+    by_id: HashMap<String, Flash>,
+    order: VecDeque<String>,
+}
+
+/// An unpredictable token (one-time message ids, idempotency keys of forms).
+pub(crate) fn token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    // `RandomState` is seeded from the OS's randomness; two hashers give 128 bits.
+    let half = |salt: u64| {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(n ^ salt);
+        hasher.write_u128(nanos);
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(0), half(u64::MAX))
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Who the request acts as (the cookie's user, else the first staff member, else the first user
+/// the directory knows; `None` when it knows nobody), the one-time message's id, and the
+/// request's path and query (for "back here" links).
+pub(crate) struct Acting {
+    /// The acting user.
+    pub(crate) actor: Option<Actor>,
+    flash_id: Option<String>,
+    /// The request's path and query.
+    pub(crate) here: String,
+}
+
+impl FromRequestParts<WebApp> for Acting {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &WebApp) -> Result<Self, Self::Rejection> {
+        let directory = app.inner().directory();
+        let actor = cookie(parts, USER_COOKIE)
+            .map(percent_decode)
+            .and_then(|id| directory.actor(&id))
+            .or_else(|| default_user(directory));
+        // The router is not nested, so this is the URI the browser asked for.
+        let here = &parts.uri;
+        Ok(Self {
+            actor,
+            flash_id: cookie(parts, FLASH_COOKIE)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            here: here
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        })
+    }
+}
+
+fn default_user(directory: &Directory) -> Option<Actor> {
+    let first = directory
+        .staff()
+        .into_iter()
+        .chain(
+            directory
+                .vendors()
+                .into_iter()
+                .flat_map(|(_, _, users)| users),
+        )
+        .chain(directory.customers())
+        .chain(directory.orders().into_iter().map(|o| o.customer_id))
+        .next()?;
+    directory.actor(&first)
+}
+
+/// `POST /as`: act as `user` from now on (a cookie), back to `next`.
+pub(crate) async fn switch_user(
+    State(app): State<WebApp>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let next = local_path(get("next").unwrap_or("/"));
+    let Some(actor) = get("user").and_then(|id| app.inner().directory().actor(id)) else {
+        return (StatusCode::BAD_REQUEST, "no such user in the directory").into_response();
+    };
+    let mut response = app.redirect(&next, None);
+    set_cookie(
+        &mut response,
+        &format!(
+            "{USER_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+            percent_encode(&actor.id)
+        ),
+    );
+    response
+}
+
+/// `path` if it is a path on this server (starts with one `/`), else `/`: redirects never
+/// leave the admin.
+pub(crate) fn local_path(path: &str) -> String {
+    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
+        path.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (for URL paths and cookie values).
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are).
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The values of a submitted form, by name (a name may come more than once).
+pub(crate) struct Fields(pub(crate) Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, or `""`.
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`.
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_round_trips() {
+        for s in ["o1", "v1-anna", "a b/c?d=é&<>", ""] {
+            assert_eq!(percent_decode(&percent_encode(s)), s);
+        }
+        assert_eq!(percent_encode("a b/é"), "a%20b%2F%C3%A9");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn redirects_stay_on_the_server() {
+        assert_eq!(
+            local_path("/messages?filter=unread"),
+            "/messages?filter=unread"
+        );
+        assert_eq!(local_path("//evil.example/x"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/\\evil"), "/");
+    }
+
+    #[test]
+    fn tokens_differ() {
+        let a = token();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, token());
+    }
+
+    #[test]
+    fn echo_gives_back_the_value_of_its_own_form_only() {
+        let echo = Echo::of("open", &[("reason", "late")]);
+        assert_eq!(echo.value("open", "reason"), Some("late"));
+        assert_eq!(echo.value("close", "reason"), None);
+        assert_eq!(echo.value("open", "other"), None);
+    }
+}

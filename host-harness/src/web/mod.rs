@@ -1,0 +1,116 @@
+//! The web admin: the addon as store staff, vendors and customers see it, in a browser.
+//!
+//! A small [axum] server over one [`Workspace`] (the CLI's durable SQLite file, see
+//! [`crate::cli::store`]), started by `order-messages-harness serve`. Every page and every form
+//! runs through the real component: each request checks a [`Session`](crate::Session) out of a
+//! pool (instances of the one compiled [`Harness`]), calls the addon's exports as the acting
+//! user, and returns the session. Pages are rendered on the server with [maud], which escapes
+//! every interpolated value; a few lines of JavaScript update the bell from server-sent events
+//! and tick every box of a list.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /messages` | the Messages section: filters, search, unread-first, paging, bulk marking |
+//! | `GET /orders` | the orders list with its Messages filter (all / with unread / with messages) |
+//! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes) or its details |
+//! | `GET /outbox` | pending and dead outbox entries, the mails (text and HTML) and notifications sent |
+//! | `GET /events` | server-sent events for the acting user: `counts-changed`, `notice` |
+//! | `POST /as` | switch the acting user (a cookie) |
+//! | `POST /messages/mark`, `/messages/mark-all` | mark a selection, or all matching, read or unread |
+//! | `POST /orders/{id}/messages`, `/read-state`, `/dispute/open`, `/dispute/close` | the order page's forms |
+//! | `POST /outbox/deliver` | `maintenance.deliver-pending` until done |
+//!
+//! Every form posts and redirects (POST, redirect, GET); what it did, or the addon's refusal
+//! with its kind, comes back as a one-time message on the next page.
+//!
+//! The bell is live: the host's notification capture tells [`WebApp`] of every push
+//! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream
+//! forwards the acting user's `counts-changed` events.
+//!
+//! ```no_run
+//! use order_messages_harness::cli::store::{Location, OpenOptions, Workspace};
+//! use order_messages_harness::{Clock, Harness, web::WebApp};
+//!
+//! # async fn run() -> anyhow::Result<()> {
+//! let workspace = Workspace::open(OpenOptions {
+//!     location: Location::File("order-messages.db".into()),
+//!     create: false,
+//!     durable_mail: true,
+//!     clock: Clock::system(),
+//! })?;
+//! let app = WebApp::new(Harness::shared().clone(), workspace);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! order_messages_harness::web::serve(listener, app, std::future::pending()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod app;
+mod html;
+mod live;
+mod messages;
+mod orders;
+mod outbox;
+
+use std::future::Future;
+
+use anyhow::Result;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use app::WebApp;
+
+use crate::cli::store::Workspace;
+
+impl WebApp {
+    /// The routes of the admin (see the [module docs](self)), with this app as their state.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", get(messages::home))
+            .route("/messages", get(messages::page))
+            .route("/messages/mark", post(messages::mark_selected))
+            .route("/messages/mark-all", post(messages::mark_matching))
+            .route("/orders", get(orders::list))
+            .route("/orders/{id}", get(orders::order))
+            .route("/orders/{id}/messages", post(orders::reply))
+            .route("/orders/{id}/read-state", post(orders::read_state))
+            .route("/orders/{id}/dispute/open", post(orders::open_dispute))
+            .route("/orders/{id}/dispute/close", post(orders::close_dispute))
+            .route("/outbox", get(outbox::page))
+            .route("/outbox/deliver", post(outbox::deliver))
+            .route("/as", post(app::switch_user))
+            .route("/events", get(live::events))
+            .route("/assets/app.css", get(html::stylesheet))
+            .route("/assets/app.js", get(html::script))
+            .fallback(html::not_found)
+            .with_state(self.clone())
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes; then closes the open event streams
+/// and lets the requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: WebApp,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let closing = app.clone();
+    axum::serve(listener, app.router())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.close_streams();
+        })
+        .await?;
+    Ok(())
+}
+
+/// Fills an empty directory (a fresh `--memory` store) with the demo's marketplace, so the
+/// admin has users and orders to show; whether it did.
+pub fn install_marketplace_if_empty(workspace: &Workspace) -> Result<bool> {
+    if !workspace.host.directory.is_empty() {
+        return Ok(false);
+    }
+    crate::cli::install_marketplace(&workspace.host);
+    workspace.save_directory()?;
+    Ok(true)
+}
