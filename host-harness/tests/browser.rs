@@ -431,6 +431,12 @@ async fn dispute_story_with_a_live_bell() {
         submit(other, "form.reply button[type=submit]").await?;
         ensure!(flash(other).await?.contains("sent"));
 
+        // While the dispute is open staff take part: Sam's open page shows a notice of it.
+        eventually("Sam's page shows a notice of Anna's reply", async || {
+            Ok(text(staff, ".toast").await?.contains("by Anna"))
+        })
+        .await?;
+
         // Sam sees her reply and closes the dispute with a resolution.
         staff.refresh().await?;
         let bodies = texts(staff, "li.msg .body").await?;
@@ -807,7 +813,8 @@ async fn screenshots_of_the_main_pages() {
     .await;
 }
 
-/// A screenshot of the whole page (the window grown to its height) into `out` and `docs`.
+/// A screenshot of the whole page (the window grown to its height, at most 1,600 pixels) into
+/// `out` and `docs`.
 async fn shoot(b: &Client, name: &str, out: &Path, docs: Option<&Path>) -> Result<PathBuf> {
     // The window's height less the page's viewport: what to add to show the whole page.
     let sizes = b
@@ -822,7 +829,7 @@ async fn shoot(b: &Client, name: &str, out: &Path, docs: Option<&Path>) -> Resul
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0) as u32
     };
-    let height = (number(0) + number(1)).clamp(HEIGHT, 4000);
+    let height = (number(0) + number(1)).clamp(HEIGHT, 1600);
     b.set_window_size(WIDTH, height).await?;
     let png = b.screenshot().await?;
     b.set_window_size(WIDTH, HEIGHT).await?;
