@@ -51,6 +51,8 @@ mod live;
 mod messages;
 mod orders;
 mod outbox;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 

@@ -1,0 +1,381 @@
+//! The admin over HTTP, without a browser (the browser tests are `tests/browser.rs`): its
+//! router called as a service over an in-memory store with the demo's marketplace, every page
+//! through the embedded component.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use futures_util::StreamExt;
+use tower::ServiceExt;
+
+use super::{WebApp, install_marketplace_if_empty};
+use crate::cli::store::{Location, OpenOptions, Workspace};
+use crate::types::MultivendorMode;
+use crate::{Clock, Harness};
+
+fn admin(mode: MultivendorMode) -> WebApp {
+    let workspace = Workspace::open(OpenOptions {
+        location: Location::Memory,
+        create: true,
+        durable_mail: true,
+        clock: Clock::system(),
+    })
+    .unwrap();
+    assert!(install_marketplace_if_empty(&workspace).unwrap());
+    workspace.host.directory.set_mode(mode);
+    WebApp::new(Harness::shared().clone(), workspace)
+}
+
+/// What a request got back.
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    cookies: Vec<String>,
+    body: String,
+}
+
+impl Reply {
+    /// The one-time message's id the response set.
+    fn flash(&self) -> Option<String> {
+        self.cookies
+            .iter()
+            .find_map(|c| c.strip_prefix("om_flash="))
+            .and_then(|c| c.split(';').next())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// A request as `user` (a cookie), with the one-time message `flash`, posting `form` if given.
+async fn send(
+    app: &WebApp,
+    path: &str,
+    user: &str,
+    flash: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+) -> Reply {
+    let mut cookie = format!("om_as={user}");
+    if let Some(f) = flash {
+        cookie.push_str(&format!("; om_flash={f}"));
+    }
+    let request = Request::builder().uri(path).header(header::COOKIE, cookie);
+    let request = match form {
+        Some(fields) => request
+            .method("POST")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(serde_urlencoded::to_string(fields).unwrap())),
+        None => request.method("GET").body(Body::empty()),
+    }
+    .unwrap();
+    let response = app.router().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        location: headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned()),
+        cookies: headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect(),
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+async fn get(app: &WebApp, path: &str, user: &str) -> Reply {
+    send(app, path, user, None, None).await
+}
+
+async fn post(app: &WebApp, path: &str, user: &str, form: &[(&str, &str)]) -> Reply {
+    let reply = send(app, path, user, None, Some(form)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SEE_OTHER,
+        "{path}: {}",
+        reply.body
+    );
+    reply
+}
+
+/// Follows a form's redirect as `user`, with its one-time message.
+async fn follow(app: &WebApp, reply: &Reply, user: &str) -> Reply {
+    let to = reply.location.as_deref().expect("a redirect");
+    let path = to.split('#').next().unwrap();
+    send(app, path, user, reply.flash().as_deref(), None).await
+}
+
+#[tokio::test]
+async fn a_message_is_posted_once_per_form_and_shown_escaped() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let hostile = "<script>alert(1)</script> & \"quotes\"";
+    let form = [("body", hostile), ("key", "form-1")];
+    let posted = post(&app, "/orders/o1/messages", "c1", &form).await;
+    assert_eq!(posted.location.as_deref(), Some("/orders/o1#m1"));
+    // The same form sent again (a double click) posts nothing new.
+    let again = post(&app, "/orders/o1/messages", "c1", &form).await;
+    assert_eq!(again.location.as_deref(), Some("/orders/o1#m1"));
+
+    let page = follow(&app, &posted, "c1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Message #1 sent."), "{}", page.body);
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;")
+    );
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(page.body.contains("1 message<"), "one message, not two");
+    // The one-time message is cleared, and gone on the next visit.
+    assert!(page.cookies.iter().any(|c| c.starts_with("om_flash=;")));
+    let later = follow(&app, &posted, "c1").await;
+    assert!(!later.body.contains("Message #1 sent."));
+
+    // Sam's list, and the mail's HTML body in the outbox, escape it too.
+    let inbox = get(&app, "/messages", "s1").await;
+    assert!(inbox.body.contains("&lt;script&gt;alert(1)"));
+    assert!(!inbox.body.contains("<script>alert"));
+    let outbox = get(&app, "/outbox", "s1").await;
+    assert!(
+        outbox.body.contains("New message about order 1001"),
+        "{}",
+        outbox.body
+    );
+    assert!(outbox.body.contains(r#"sandbox="""#));
+    assert!(!outbox.body.contains("<script>alert"));
+}
+
+#[tokio::test]
+async fn a_refused_form_shows_the_addons_error_beside_it() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let refused = post(&app, "/orders/o1/dispute/open", "s1", &[("reason", "  ")]).await;
+    assert_eq!(refused.location.as_deref(), Some("/orders/o1"));
+    let page = follow(&app, &refused, "s1").await;
+    assert!(
+        page.body
+            .contains(r#"<span class="kind">invalid-input</span> reason:"#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<textarea class="invalid" id="reason""#),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains(r#"class="badge dispute""#),
+        "no dispute opened"
+    );
+    // Another user's page does not show Sam's message.
+    let other = send(&app, "/orders/o1", "c1", refused.flash().as_deref(), None).await;
+    assert!(!other.body.contains("invalid-input"));
+
+    let opened = post(
+        &app,
+        "/orders/o1/dispute/open",
+        "s1",
+        &[("reason", "Late.")],
+    )
+    .await;
+    let page = follow(&app, &opened, "s1").await;
+    assert!(page.body.contains("Dispute #1 opened."));
+    assert!(page.body.contains(r#"class="badge dispute""#));
+    let closed = post(
+        &app,
+        "/orders/o1/dispute/close",
+        "s1",
+        &[("resolution", "")],
+    )
+    .await;
+    let page = follow(&app, &closed, "s1").await;
+    assert!(page.body.contains("Dispute #1 closed."), "{}", page.body);
+    // Closing again: the addon's invalid-state.
+    let again = post(
+        &app,
+        "/orders/o1/dispute/close",
+        "s1",
+        &[("resolution", "")],
+    )
+    .await;
+    let page = follow(&app, &again, "s1").await;
+    assert!(
+        page.body
+            .contains(r#"<span class="kind">invalid-state</span>"#),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn refusals_and_bad_requests_are_pages_with_their_status() {
+    let app = admin(MultivendorMode::Warehouse);
+    let vendor = get(&app, "/messages", "v1-anna").await;
+    assert_eq!(vendor.status, StatusCode::FORBIDDEN);
+    assert!(vendor.body.contains("Vendors take no part here"));
+    assert!(
+        vendor
+            .body
+            .contains(r#"<span class="kind">forbidden</span>"#)
+    );
+    assert_eq!(
+        get(&app, "/orders", "v1-anna").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A customer asking for another's order learns nothing about it.
+    let other = get(&app, "/orders/o3", "c1").await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert!(!other.body.contains("1003"), "{}", other.body);
+    assert_eq!(
+        get(&app, "/orders/nope", "s1").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = get(&app, "/messages?filter=someday", "s1").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("unknown inbox filter"));
+    assert_eq!(
+        get(&app, "/orders?filter=x", "s1").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, "/nowhere", "s1").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Staff carry on in warehouse mode.
+    assert_eq!(get(&app, "/messages", "s1").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_user_menu_switches_by_cookie_and_stays_on_the_server() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let switched = post(&app, "/as", "s1", &[("user", "c2"), ("next", "/orders")]).await;
+    assert_eq!(switched.location.as_deref(), Some("/orders"));
+    assert!(switched.cookies.iter().any(|c| c.starts_with("om_as=c2;")));
+    let offsite = post(
+        &app,
+        "/as",
+        "s1",
+        &[("user", "c2"), ("next", "//elsewhere.example/")],
+    )
+    .await;
+    assert_eq!(offsite.location.as_deref(), Some("/"));
+    let unknown = send(&app, "/as", "s1", None, Some(&[("user", "ghost")])).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    // No cookie, or an unknown user: the first staff member.
+    let page = get(&app, "/orders", "ghost").await;
+    assert!(page.body.contains("Acting as <strong>Sam</strong>"));
+    // Bob's list holds his order only.
+    let bob = get(&app, "/orders", "c2").await;
+    assert!(bob.body.contains(r#"data-order="o3""#));
+    assert!(!bob.body.contains(r#"data-order="o1""#));
+}
+
+#[tokio::test]
+async fn bulk_marking_and_the_filters() {
+    let app = admin(MultivendorMode::SeparateShops);
+    for (order, body) in [("o4", "Which edition?"), ("o5", "New address, please.")] {
+        post(
+            &app,
+            &format!("/orders/{order}/messages"),
+            "c3",
+            &[("body", body)],
+        )
+        .await;
+    }
+    let unread = get(&app, "/messages?filter=unread", "s1").await;
+    assert!(
+        unread.body.contains(r#"data-order="o4""#) && unread.body.contains(r#"data-order="o5""#)
+    );
+    let marked = post(
+        &app,
+        "/messages/mark",
+        "s1",
+        &[
+            ("order", "o4"),
+            ("state", "read"),
+            ("back", "/messages?filter=unread"),
+        ],
+    )
+    .await;
+    assert_eq!(marked.location.as_deref(), Some("/messages?filter=unread"));
+    let page = follow(&app, &marked, "s1").await;
+    assert!(page.body.contains("(1 changed)"), "{}", page.body);
+    assert!(!page.body.contains(r#"data-order="o4""#));
+    assert!(page.body.contains(r#"data-order="o5""#));
+
+    let orders = get(&app, "/orders?filter=unread", "s1").await;
+    assert!(
+        orders.body.contains(r#"data-order="o5""#) && !orders.body.contains(r#"data-order="o4""#)
+    );
+    let orders = get(&app, "/orders?filter=messages", "s1").await;
+    assert!(
+        orders.body.contains(r#"data-order="o4""#) && !orders.body.contains(r#"data-order="o1""#)
+    );
+
+    let all = post(
+        &app,
+        "/messages/mark-all",
+        "s1",
+        &[("filter", "all"), ("q", ""), ("state", "read")],
+    )
+    .await;
+    let page = follow(&app, &all, "s1").await;
+    assert!(
+        page.body
+            .contains("Marked every matching thread read: 1 changed."),
+        "{}",
+        page.body
+    );
+    let none = post(&app, "/messages/mark", "s1", &[("state", "read")]).await;
+    let page = follow(&app, &none, "s1").await;
+    assert!(page.body.contains("Tick at least one thread first."));
+    let bell = get(&app, "/messages", "s1").await;
+    assert!(
+        bell.body.contains(r#"id="bell-messages">0<"#),
+        "{}",
+        bell.body
+    );
+}
+
+#[tokio::test]
+async fn the_event_stream_starts_with_the_bell_and_follows_the_users_pushes() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let request = Request::builder()
+        .uri("/events")
+        .header(header::COOKIE, "om_as=s1")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router().oneshot(request).await.unwrap();
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "text/event-stream"
+    );
+    let mut stream = response.into_body().into_data_stream();
+    let mut next = async || {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream goes on")
+            .unwrap();
+        String::from_utf8(chunk.to_vec()).unwrap()
+    };
+    let first = next().await;
+    assert!(first.contains("event: counts-changed"), "{first}");
+    assert!(first.contains(r#""unread_threads":0"#), "{first}");
+    // Bob writes; Sam's stream says his bell changed. Pushes for others are not on it.
+    post(
+        &app,
+        "/orders/o3/messages",
+        "c2",
+        &[("body", "Where is it?")],
+    )
+    .await;
+    let update = next().await;
+    assert!(update.contains("event: counts-changed"), "{update}");
+    assert!(update.contains(r#""unread_threads":1"#), "{update}");
+    app.close_streams();
+}
