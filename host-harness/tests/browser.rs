@@ -314,13 +314,31 @@ async fn flash(b: &Client) -> Result<String> {
     text(b, ".flash").await
 }
 
-async fn submit(b: &Client, css: &str) -> Result<()> {
+/// Clicks what `css` names and waits for the next page: the document the click leaves is
+/// marked, and a page without the mark is the new one.
+async fn navigate(b: &Client, css: &str) -> Result<()> {
+    b.execute("window.leftBehind = true;", vec![]).await?;
     click(b, css).await?;
-    // Every form redirects to a page with a one-time message.
-    eventually("the next page shows what the form did", async || {
-        exists(b, ".flash").await
-    })
+    eventually(
+        &format!("a new page follows a click on `{css}`"),
+        async || {
+            let fresh = b
+                .execute(
+                    "return window.leftBehind === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await?;
+            Ok(fresh == json!(true))
+        },
+    )
     .await
+}
+
+/// Submits with the button `css`; every form redirects to a page saying what it did.
+async fn submit(b: &Client, css: &str) -> Result<()> {
+    navigate(b, css).await?;
+    ensure!(exists(b, ".flash").await?, "no message after `{css}`");
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,7 +394,7 @@ async fn dispute_story_with_a_live_bell() {
         staff.refresh().await?;
         ensure!(rows(staff).await?.first().map(String::as_str) == Some("o3"));
         ensure!(unread_rows(staff).await?.contains(&"o3".to_owned()));
-        click(staff, "tr[data-order=o3] td.order a").await?;
+        navigate(staff, "tr[data-order=o3] td.order a").await?;
         eventually("the order page opens", async || {
             Ok(text(staff, "h1").await?.contains("#1003"))
         })
@@ -512,40 +530,40 @@ async fn messages_section_filters_search_paging_and_marking() {
         ensure!(bell(staff).await?.0 == 2);
 
         // Filters.
-        click(staff, "nav.tabs a[href='/messages?filter=unread']").await?;
+        navigate(staff, "nav.tabs a[href='/messages?filter=unread']").await?;
         eventually("the unread filter applies", async || {
             Ok(rows(staff).await? == ["o5", "o4"])
         })
         .await?;
-        click(staff, "nav.tabs a[href='/messages?filter=disputes']").await?;
+        navigate(staff, "nav.tabs a[href='/messages?filter=disputes']").await?;
         eventually("the disputes filter applies", async || {
             Ok(exists(staff, "tr.empty").await? && rows(staff).await?.is_empty())
         })
         .await?;
         ensure!(text(staff, "tr.empty").await?.contains("No open disputes"));
-        click(staff, "nav.tabs a[href='/messages']").await?;
+        navigate(staff, "nav.tabs a[href='/messages']").await?;
 
         // Search (message text, author names, order numbers).
         type_into(staff, "#search", "battery").await?;
-        click(staff, "form.search button").await?;
+        navigate(staff, "form.search button").await?;
         eventually("the search applies", async || {
             Ok(rows(staff).await? == ["o1"])
         })
         .await?;
         ensure!(staff.current_url().await?.as_str().contains("q=battery"));
         type_into(staff, "#search", "carol").await?;
-        click(staff, "form.search button").await?;
+        navigate(staff, "form.search button").await?;
         eventually("a search by author applies", async || {
             Ok(rows(staff).await? == ["o5", "o4"])
         })
         .await?;
         type_into(staff, "#search", "1004").await?;
-        click(staff, "form.search button").await?;
+        navigate(staff, "form.search button").await?;
         eventually("a search by order number applies", async || {
             Ok(rows(staff).await? == ["o4"])
         })
         .await?;
-        click(staff, "form.search a.clear").await?;
+        navigate(staff, "form.search a.clear").await?;
         eventually("the search is cleared", async || {
             Ok(rows(staff).await?.len() == 3)
         })
@@ -554,7 +572,7 @@ async fn messages_section_filters_search_paging_and_marking() {
         // Paging: two rows a page, then Next.
         goto(staff, &admin, "/messages?limit=2").await?;
         ensure!(rows(staff).await? == ["o5", "o4"]);
-        click(staff, ".pager a.next").await?;
+        navigate(staff, ".pager a.next").await?;
         eventually("the next page shows", async || {
             Ok(rows(staff).await? == ["o1"])
         })
@@ -630,12 +648,12 @@ async fn orders_filter_views_per_role_and_the_outbox() {
             "{:?}",
             rows(b).await?
         );
-        click(b, "nav.tabs a[href='/orders?filter=messages']").await?;
+        navigate(b, "nav.tabs a[href='/orders?filter=messages']").await?;
         eventually("only orders with messages", async || {
             Ok(rows(b).await? == ["o1"])
         })
         .await?;
-        click(b, "nav.tabs a[href='/orders?filter=unread']").await?;
+        navigate(b, "nav.tabs a[href='/orders?filter=unread']").await?;
         eventually("no order has unread messages for Sam", async || {
             Ok(rows(b).await?.is_empty() && exists(b, "tr.empty").await?)
         })
@@ -662,7 +680,7 @@ async fn orders_filter_views_per_role_and_the_outbox() {
         // Paging the host's list.
         goto(b, &admin, "/orders?limit=2").await?;
         ensure!(rows(b).await? == ["o5", "o4"]);
-        click(b, ".pager a.next").await?;
+        navigate(b, ".pager a.next").await?;
         eventually("the next page of orders", async || {
             Ok(rows(b).await? == ["o3", "o2"])
         })

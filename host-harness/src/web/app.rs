@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use anyhow::Result;
 use axum::Form;
 use axum::extract::{FromRequestParts, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tokio::sync::{broadcast, watch};
 
@@ -502,6 +503,43 @@ fn default_user(directory: &Directory) -> Option<Actor> {
     directory.actor(&first)
 }
 
+/// Refuses what another site could make a visitor's browser send, since the admin has no
+/// login: a `Host` that is neither `localhost` nor an IP address (a DNS-rebinding page), and a
+/// form whose `Origin` is not this server (421 and 403).
+pub(crate) async fn same_site_only(request: axum::extract::Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    if let Some(host) = host
+        && !local_host(host)
+    {
+        let text = "open the admin by IP address or as localhost";
+        return (StatusCode::MISDIRECTED_REQUEST, text).into_response();
+    }
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        && let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok())
+    {
+        let same = host.is_some_and(|h| {
+            origin.strip_prefix("http://") == Some(h) || origin.strip_prefix("https://") == Some(h)
+        });
+        if !same {
+            return (StatusCode::FORBIDDEN, "forms from other sites are refused").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Whether a `Host` header names `localhost` or an IP address (any port).
+fn local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(name, _)| name),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// `POST /as`: act as `user` from now on (a cookie), back to `next`.
 pub(crate) async fn switch_user(
     State(app): State<WebApp>,
@@ -620,6 +658,27 @@ mod tests {
         assert_eq!(local_path("//evil.example/x"), "/");
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("/\\evil"), "/");
+    }
+
+    #[test]
+    fn only_local_host_names_are_served() {
+        for host in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1:8080",
+            "10.0.0.5",
+            "[::1]:8080",
+        ] {
+            assert!(local_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.nip.io:80",
+            "[::1",
+        ] {
+            assert!(!local_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -85,6 +85,7 @@ impl WebApp {
             .route("/assets/app.css", get(html::stylesheet))
             .route("/assets/app.js", get(html::script))
             .fallback(html::not_found)
+            .layer(axum::middleware::from_fn(app::same_site_only))
             .with_state(self.clone())
     }
 }

@@ -342,6 +342,32 @@ async fn bulk_marking_and_the_filters() {
 }
 
 #[tokio::test]
+async fn other_sites_can_neither_post_nor_rebind() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let request = |host: &str, origin: Option<&str>| {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/orders/o1/dispute/open")
+            .header(header::HOST, host)
+            .header(header::COOKIE, "om_as=s1")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        request.body(Body::from("reason=Forged")).unwrap()
+    };
+    let status = async |r: Request<Body>| app.router().oneshot(r).await.unwrap().status();
+    let forged = request("127.0.0.1:8080", Some("http://evil.example"));
+    assert_eq!(status(forged).await, StatusCode::FORBIDDEN);
+    let rebound = request("evil.example:8080", Some("http://evil.example:8080"));
+    assert_eq!(status(rebound).await, StatusCode::MISDIRECTED_REQUEST);
+    let page = get(&app, "/orders/o1", "s1").await;
+    assert!(!page.body.contains("Forged"), "a forged form went through");
+    let own = request("127.0.0.1:8080", Some("http://127.0.0.1:8080"));
+    assert_eq!(status(own).await, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn the_event_stream_starts_with_the_bell_and_follows_the_users_pushes() {
     let app = admin(MultivendorMode::SeparateShops);
     let request = Request::builder()
