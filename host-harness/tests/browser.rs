@@ -3,8 +3,9 @@
 //! temporary database that the `demo` command filled (the marketplace and Alice's story on
 //! order 1001). Everything the browser sees went through the real component.
 //!
-//! These tests need `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
-//! `chromium-driver`), so they are ignored by a plain `cargo test`; `.ci/browser` installs both
+//! The browser tests need `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium`
+//! and `chromium-driver`), so they are ignored by a plain `cargo test` (which runs only the
+//! first two tests here, of the `serve` command over plain HTTP); `.ci/browser` installs both
 //! and runs them (`cargo test -p order-messages-harness --test browser -- --ignored`).
 //! `CHROMIUM` and `CHROMEDRIVER` name other binaries. With `UPDATE_SCREENSHOTS=1`, the
 //! screenshot test also writes its PNGs into `docs/screenshots/` (they always go to Cargo's
@@ -339,6 +340,94 @@ async fn submit(b: &Client, css: &str) -> Result<()> {
     navigate(b, css).await?;
     ensure!(exists(b, ".flash").await?, "no message after `{css}`");
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `serve` command, without a browser
+
+/// A child process, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `serve` with `args` on port 0 and returns the process and the address it printed.
+fn serve(args: &[&str]) -> (Running, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .env_remove("ORDER_MESSAGES_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (running, address)
+}
+
+/// A plain HTTP/1.1 GET of `path` as `user`; the whole response.
+fn http_get(address: &str, path: &str, user: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: om_as={user}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_prints_its_address_and_serves_the_database() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let demo = Command::new(BIN)
+        .args(["demo", "--json", "--db", db])
+        .output()
+        .unwrap();
+    assert!(demo.status.success());
+    let (_server, address) = serve(&["--db", db]);
+    assert!(address.starts_with("127.0.0.1:"), "{address}");
+    let page = http_get(&address, "/messages", "c1");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Acting as <strong>Alice</strong>"), "{page}");
+    assert!(
+        page.contains(r#"data-order="o1""#),
+        "the demo's thread is listed"
+    );
+}
+
+#[test]
+fn serve_on_a_memory_store_starts_from_the_marketplace() {
+    let (_server, address) = serve(&["--memory"]);
+    let page = http_get(&address, "/orders", "s1");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    for order in ["o1", "o2", "o3", "o4", "o5"] {
+        assert!(
+            page.contains(&format!(r#"data-order="{order}""#)),
+            "{order}: {page}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
