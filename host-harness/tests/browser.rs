@@ -406,7 +406,7 @@ fn serve_prints_its_address_and_serves_the_database() {
         .output()
         .unwrap();
     assert!(demo.status.success());
-    let (_server, address) = serve(&["--db", db]);
+    let (mut server, address) = serve(&["--db", db]);
     assert!(address.starts_with("127.0.0.1:"), "{address}");
     let page = http_get(&address, "/messages", "c1");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
@@ -415,6 +415,41 @@ fn serve_prints_its_address_and_serves_the_database() {
         page.contains(r#"data-order="o1""#),
         "the demo's thread is listed"
     );
+
+    // SIGTERM stops it cleanly, even with a page's event stream open.
+    use std::io::{BufRead, Write};
+    let mut events = std::net::TcpStream::connect(&address).unwrap();
+    events.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        events,
+        "GET /events HTTP/1.1\r\nHost: {address}\r\nCookie: om_as=s1\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = std::io::BufReader::new(events);
+    let mut received = String::new();
+    while !received.contains("event: counts-changed") {
+        assert!(reader.read_line(&mut received).unwrap() > 0, "{received}");
+    }
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]

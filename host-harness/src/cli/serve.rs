@@ -21,7 +21,7 @@ pub struct ServeArgs {
     bind: IpAddr,
 }
 
-/// Serves the admin until Ctrl-C.
+/// Serves the admin until Ctrl-C or SIGTERM, then lets the requests in flight finish.
 pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     if workspace.location == Location::Memory && web::install_marketplace_if_empty(&workspace)? {
@@ -47,9 +47,24 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         let address = listener.local_addr()?;
         println!("Web admin for {location} on http://{address}/ (Ctrl-C stops it)");
         let app = WebApp::new(harness, workspace);
-        web::serve(listener, app, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        web::serve(listener, app, stop_signal()).await?;
+        eprintln!("Stopped.");
+        Ok(())
     })
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM as a service manager sends.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
