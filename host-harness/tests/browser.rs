@@ -950,6 +950,13 @@ async fn screenshots_of_the_main_pages() {
         shoot(b, "orders.png", &out, docs.as_deref()).await?;
         goto(b, &admin, "/outbox").await?;
         shoot(b, "outbox.png", &out, docs.as_deref()).await?;
+        // Two more for a look, not for the docs: a refused form, and the vendor's view.
+        goto(b, &admin, "/orders/o4").await?;
+        submit(b, ".dispute-panel button.danger").await?;
+        shoot(b, "order-refused.png", &out, None).await?;
+        act_as(b, "v1-anna", "Anna").await?;
+        goto(b, &admin, "/orders/o3").await?;
+        shoot(b, "order-vendor.png", &out, None).await?;
         Ok(())
     })
     .await;

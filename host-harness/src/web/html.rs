@@ -66,6 +66,8 @@ pub(crate) struct Chrome {
     actor: Option<Actor>,
     bell: Option<BellCounts>,
     mode: MultivendorMode,
+    /// The acting user's role, as people say it (`Vendor · Acme Tools`).
+    role: String,
     menu: Vec<(String, Vec<(String, String)>)>,
     here: String,
     /// The one-time message.
@@ -90,6 +92,10 @@ impl Chrome {
         let directory = cx.directory();
         Self {
             menu: user_menu(directory, actor.as_ref()),
+            role: actor
+                .as_ref()
+                .map(|a| role_text(&a.role, Some(directory)))
+                .unwrap_or_default(),
             mode: directory.settings().mode,
             actor,
             bell,
@@ -189,7 +195,7 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
                 }
                 @if let Some(actor) = chrome.actor() {
                     div.context {
-                        "Acting as " strong { (actor.display_name) } " · " (role_text(&actor.role, None))
+                        "Acting as " strong { (actor.display_name) } " · " (chrome.role)
                         " · store mode: " span.mode { (mode_label(chrome.mode)) }
                     }
                 }
