@@ -3,7 +3,7 @@
 //! A small [axum] server over one [`Workspace`] (the CLI's durable SQLite file, see
 //! [`crate::cli::store`]), started by `order-messages-harness serve`. Every page and every form
 //! runs through the real component: each request checks a [`Session`](crate::Session) out of a
-//! pool (instances of the one compiled [`Harness`]), calls the addon's exports as the acting
+//! pool (instances of the one compiled [`Harness`](crate::Harness)), calls the addon's exports as the acting
 //! user, and returns the session. Pages are rendered on the server with [maud], which escapes
 //! every interpolated value; a few lines of JavaScript update the bell from server-sent events
 //! and tick every box of a list.
