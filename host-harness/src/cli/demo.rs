@@ -303,22 +303,15 @@ fn views(session: &mut Session, world: &World) -> (String, BTreeMap<String, Bell
             Ok(Ok(page)) => {
                 for (i, row) in page.rows.iter().enumerate() {
                     let party = if i == 0 { label.clone() } else { String::new() };
+                    let (unread, dispute) = report::row_marks(row);
                     inbox.row(vec![
                         party,
                         row.order_number.clone(),
                         report::excerpt(&row.latest.excerpt, 44),
                         row.latest.author_name.clone(),
                         report::time(row.latest.created_at),
-                        if row.unread {
-                            format!("● {}", row.unread_count)
-                        } else {
-                            String::new()
-                        },
-                        if row.dispute_open {
-                            "Dispute".into()
-                        } else {
-                            String::new()
-                        },
+                        unread,
+                        dispute,
                     ]);
                 }
             }

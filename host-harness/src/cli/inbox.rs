@@ -158,6 +158,7 @@ pub(super) fn rows_table(rows: &[ThreadRow]) -> report::Table {
         "Dispute",
     ]);
     for row in rows {
+        let (unread, dispute) = report::row_marks(row);
         table.row(vec![
             row.order_number.clone(),
             row.order_id.clone(),
@@ -165,16 +166,8 @@ pub(super) fn rows_table(rows: &[ThreadRow]) -> report::Table {
             row.latest.author_name.clone(),
             report::time(row.latest.created_at),
             row.message_count.to_string(),
-            if row.unread {
-                format!("● {}", row.unread_count)
-            } else {
-                String::new()
-            },
-            if row.dispute_open {
-                "Dispute".into()
-            } else {
-                String::new()
-            },
+            unread,
+            dispute,
         ]);
     }
     table

@@ -1,6 +1,6 @@
 //! Plain-text rendering for the CLI: aligned tables and short forms of the addon's values.
 
-use crate::types::{Actor, BellCounts, Event, Role, Timestamp};
+use crate::types::{Actor, BellCounts, Event, Role, ThreadRow, Timestamp};
 
 /// A table with a header row; columns are padded to their widest cell.
 pub struct Table {
@@ -80,6 +80,17 @@ pub fn time(ms: Timestamp) -> String {
 }
 
 /// The bell's two counts as text: (messages, disputes).
+/// A thread row's unread marker (`● 3`) and dispute badge, or empty cells.
+pub fn row_marks(row: &ThreadRow) -> (String, String) {
+    let unread = if row.unread {
+        format!("● {}", row.unread_count)
+    } else {
+        String::new()
+    };
+    let dispute = if row.dispute_open { "Dispute" } else { "" };
+    (unread, dispute.to_string())
+}
+
 pub fn bell(counts: &BellCounts) -> (String, String) {
     (
         counts.unread_threads.to_string(),
