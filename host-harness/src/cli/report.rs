@@ -122,20 +122,19 @@ pub fn event(event: &Event) -> String {
             m.author_name,
             excerpt(&m.excerpt, 40)
         ),
-        Event::DisputeOpened(d) => format!(
-            "dispute #{} opened on {} by {}: {}",
-            d.dispute_number,
-            d.order_number,
-            d.by_name,
-            excerpt(&d.note, 40)
-        ),
-        Event::DisputeClosed(d) => format!(
-            "dispute #{} closed on {} by {}: {}",
-            d.dispute_number,
-            d.order_number,
-            d.by_name,
-            excerpt(&d.note, 40)
-        ),
+        Event::DisputeOpened(d) | Event::DisputeClosed(d) => {
+            let what = match event {
+                Event::DisputeOpened(_) => "opened",
+                _ => "closed",
+            };
+            format!(
+                "dispute #{} {what} on {} by {}: {}",
+                d.dispute_number,
+                d.order_number,
+                d.by_name,
+                excerpt(&d.note, 40)
+            )
+        }
         Event::CountsChanged(c) => format!(
             "bell now {} unread, {} open disputes",
             c.unread_threads, c.open_disputes
