@@ -22,7 +22,7 @@
 use anyhow::Result;
 use order_messages::domain::{
     self, Call, Env, disputes as ddisputes, inbox as dinbox, messaging as dmsg, model,
-    order_filter as dfilter, outbox, ports, schema::SchemaState,
+    order_filter as dfilter, outbox, ports, schema::Guard,
 };
 
 use crate::host::{self, Host, Push, Storage};
@@ -157,21 +157,16 @@ impl Operations for Session {
 
 /// The domain core running natively over a [`Host`]: the counterpart of a [`Session`].
 ///
-/// Like one component instance, it remembers what it learnt about the stored schema version
-/// (see [`SchemaState`]); everything else lives in the host.
+/// Like a component instance, it keeps nothing between calls; everything lives in the host.
 #[derive(Debug)]
 pub struct Native {
     host: Host,
-    schema: SchemaState,
 }
 
 impl Native {
     /// The domain over `host` (shared with any sessions over the same host).
     pub fn new(host: &Host) -> Self {
-        Self {
-            host: host.clone(),
-            schema: SchemaState::new(),
-        }
+        Self { host: host.clone() }
     }
 
     /// The host this baseline runs against.
@@ -179,26 +174,22 @@ impl Native {
         &self.host
     }
 
-    /// Runs `op` on behalf of `actor`, as the component's exports do: check the stored schema
-    /// version, validate the actor and read the settings, then the operation; its result is
-    /// converted to the WIT types.
+    /// Runs `op` on behalf of `actor`, as the component's exports do: the store guarded by the
+    /// stored schema version, validate the actor and read the settings, then the operation; its
+    /// result is converted to the WIT types.
     fn run<T, U: Into<T>>(
         &self,
         actor: &Actor,
         op: impl FnOnce(&Call) -> domain::Result<U>,
     ) -> Result<Result<T, Error>> {
+        let store = Guard::new(&self.host.storage);
         let env = Env {
-            store: &self.host.storage,
+            store: &store,
             directory: &self.host.directory,
             delivery: &self.host,
             clock: &self.host.clock,
-            schema: &self.schema,
         };
-        let outcome = self
-            .schema
-            .check(env.store)
-            .and_then(|()| Call::begin(&env, to_actor(actor)))
-            .and_then(|call| op(&call));
+        let outcome = Call::begin(&env, to_actor(actor)).and_then(|call| op(&call));
         Ok(outcome.map(Into::into).map_err(error))
     }
 }

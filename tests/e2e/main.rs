@@ -17,4 +17,5 @@ mod modes;
 mod notifications;
 mod order_filter;
 mod outbox;
+mod schema;
 mod verify;

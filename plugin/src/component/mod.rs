@@ -5,6 +5,7 @@
 mod convert;
 mod host;
 
+use crate::domain::schema::Guard;
 use crate::domain::{self, Call, Env, inbox as dinbox, messaging as dmsg, order_filter as dfilter};
 
 wit_bindgen::generate!({ world: "addon", path: "../wit/v0.1.0" });
@@ -12,26 +13,25 @@ wit_bindgen::generate!({ world: "addon", path: "../wit/v0.1.0" });
 use exports::storefront::order_messages::{disputes, inbox, maintenance, messaging, order_filter};
 use storefront::order_messages::types::{Actor, BellCounts, Error, Message};
 
-/// The host's services as the domain's ports.
-const ENV: Env<'static> = Env {
-    store: &host::HostStore,
-    directory: &host::HostDirectory,
-    delivery: &host::HostDelivery,
-    clock: &host::WallClock,
-    schema: &SCHEMA,
-};
-
-/// This instance's knowledge of the stored schema version.
-static SCHEMA: domain::schema::SchemaState = domain::schema::SchemaState::new();
+/// Run `op` against the host's services as the domain's ports, the store guarded by the schema
+/// version for this call (nothing is kept between calls: an instance may serve several stores).
+fn with_env<T>(op: impl FnOnce(&Env) -> domain::Result<T>) -> domain::Result<T> {
+    let store = Guard::new(&host::HostStore);
+    let env = Env {
+        store: &store,
+        directory: &host::HostDirectory,
+        delivery: &host::HostDelivery,
+        clock: &host::WallClock,
+    };
+    op(&env)
+}
 
 /// Run an operation on behalf of `actor`.
 fn run<T, U>(actor: Actor, op: impl FnOnce(&Call) -> domain::Result<U>) -> Result<T, Error>
 where
     U: Into<T>,
 {
-    SCHEMA.check(ENV.store)?;
-    let call = Call::begin(&ENV, actor.into())?;
-    Ok(op(&call)?.into())
+    Ok(with_env(|env| op(&Call::begin(env, actor.into())?))?.into())
 }
 
 struct Addon;
@@ -146,9 +146,8 @@ impl order_filter::Guest for Addon {
 
 impl maintenance::Guest for Addon {
     fn deliver_pending(limit: u32) -> Result<maintenance::DeliveryReport, Error> {
-        SCHEMA.check(ENV.store)?;
         let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        Ok(domain::outbox::deliver_pending(&ENV, limit)?.into())
+        Ok(with_env(|env| domain::outbox::deliver_pending(env, limit))?.into())
     }
 
     fn list_outbox(
@@ -156,9 +155,8 @@ impl maintenance::Guest for Addon {
         cursor: Option<String>,
         limit: u32,
     ) -> Result<(Vec<maintenance::OutboxEntry>, Option<String>), Error> {
-        SCHEMA.check(ENV.store)?;
         let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        let entries = domain::outbox::list(&ENV, dead, cursor.as_deref(), limit)?;
+        let entries = with_env(|env| domain::outbox::list(env, dead, cursor.as_deref(), limit))?;
         let next = (entries.len() == limit as usize)
             .then(|| entries.last().map(|e| e.id.clone()))
             .flatten();
@@ -166,13 +164,12 @@ impl maintenance::Guest for Addon {
     }
 
     fn verify(cursor: Option<String>, limit: u32) -> Result<maintenance::VerifyReport, Error> {
-        SCHEMA.check(ENV.store)?;
         let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        Ok(domain::verify::verify(&ENV, cursor.as_deref(), limit)?.into())
+        Ok(with_env(|env| domain::verify::verify(env, cursor.as_deref(), limit))?.into())
     }
 
     fn schema_version() -> Result<u32, Error> {
-        Ok(SCHEMA.ensure_recorded(ENV.store)?)
+        Ok(Guard::new(&host::HostStore).ensure_recorded()?)
     }
 }
 

@@ -33,6 +33,9 @@ pub enum StoreError {
     Conflict(String),
     Unavailable(String),
     Failed(String),
+    /// Not the host's: the call's [`schema::Guard`](super::schema::Guard) found data of this
+    /// newer schema version, which this addon must not touch.
+    NewerSchema(u32),
 }
 
 /// The ordered, versioned key-value store (see `wit/*/storage.wit` for exact semantics).
@@ -77,12 +80,11 @@ pub trait Clock {
     fn now(&self) -> Timestamp;
 }
 
-/// Everything an operation runs against.
+/// Everything an operation runs against. `store` should be the host's store wrapped in a
+/// [`schema::Guard`](super::schema::Guard) made for this call.
 pub struct Env<'a> {
     pub store: &'a dyn Store,
     pub directory: &'a dyn Directory,
     pub delivery: &'a dyn Delivery,
     pub clock: &'a dyn Clock,
-    /// What this instance knows about the stored schema version.
-    pub schema: &'a super::schema::SchemaState,
 }

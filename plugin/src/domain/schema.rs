@@ -1,17 +1,27 @@
-//! The version of the addon's key layout, so that a later addon can migrate stored data.
+//! The version of the addon's key layout, so that a later addon can migrate stored data, and
+//! the guard that keeps this addon off data a newer one has written.
 //!
 //! The version record is written with the first change the addon commits (or by an explicit
 //! `schema-version` call), never by a read or a refused call, so that a refused call leaves the
 //! store exactly as it was.
+//!
+//! [`Guard`] wraps the host's store for the length of one call. It learns the stored version
+//! from the call's first read (the record's key rides along with the first `get-many`, so this
+//! costs no extra host call in most operations), refuses the call with `invalid-state` if the
+//! data is newer than this addon, and adds a check on the version record to every commit. So
+//! during a rolling upgrade an instance of the older addon cannot write into upgraded data even
+//! if the upgrade lands between its reads and its commit: the commit's check fails, the retry
+//! reads the new version and is refused. Nothing is remembered between calls, so one instance
+//! may serve several stores.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
 use super::keys;
-use super::ports::{Check, Store, StoreError, Write};
-use super::tx::{self, storage_error};
+use super::ports::{Check, Entry, Store, StoreError, Write};
+use super::tx;
 
 /// The layout this build reads and writes.
 pub const VERSION: u32 = 1;
@@ -21,79 +31,146 @@ struct SchemaRecord {
     version: u32,
 }
 
-/// What one addon instance has learnt about the stored schema record.
-#[derive(Debug, Default)]
-pub struct SchemaState {
-    checked: AtomicBool,
-    recorded: AtomicBool,
+/// The refusal for data written by a newer addon.
+pub fn newer_data(stored: u32) -> Error {
+    Error::InvalidState(format!(
+        "the stored data has schema version {stored}, newer than this addon's {VERSION}; \
+         upgrade the addon"
+    ))
 }
 
-impl SchemaState {
-    pub const fn new() -> Self {
-        SchemaState {
-            checked: AtomicBool::new(false),
-            recorded: AtomicBool::new(false),
+/// What a [`Guard`] has seen of the version record during its call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    /// Not read yet (or read before a commit that may have changed it).
+    Unknown,
+    /// Absent: the store holds no addon data yet.
+    Absent,
+    /// Present at this storage version, recording a layout this addon reads.
+    Present(u64),
+}
+
+/// The host's store for one call, guarded by the stored schema version (see the module docs).
+pub struct Guard<'a> {
+    inner: &'a dyn Store,
+    seen: Cell<Seen>,
+}
+
+impl<'a> Guard<'a> {
+    /// Guard `inner` for one call.
+    pub fn new(inner: &'a dyn Store) -> Self {
+        Guard {
+            inner,
+            seen: Cell::new(Seen::Unknown),
         }
     }
 
-    /// Whether the store is known to hold the version record.
-    pub fn is_recorded(&self) -> bool {
-        self.recorded.load(Ordering::Relaxed)
-    }
-
-    pub fn set_recorded(&self) {
-        self.recorded.store(true, Ordering::Relaxed);
-    }
-
-    /// Refuse data written by a newer addon (once per instance; reads only).
-    pub fn check(&self, store: &dyn Store) -> Result<()> {
-        if self.checked.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        if let Some(version) = stored(store)? {
-            self.set_recorded();
-            if version > VERSION {
-                return Err(Error::InvalidState(format!(
-                    "the stored data has schema version {version}, newer than this addon's \
-                     {VERSION}; upgrade the addon"
-                )));
+    /// Take in the version record as read (`None`: absent).
+    fn observe(&self, entry: Option<&Entry>) -> Result<(), StoreError> {
+        let seen = match entry {
+            None => Seen::Absent,
+            Some(entry) => {
+                let record: SchemaRecord =
+                    tx::decode(entry).map_err(|e| StoreError::Failed(e.to_string()))?;
+                if record.version > VERSION {
+                    return Err(StoreError::NewerSchema(record.version));
+                }
+                Seen::Present(entry.version)
             }
-        }
-        self.checked.store(true, Ordering::Relaxed);
+        };
+        self.seen.set(seen);
         Ok(())
     }
 
-    /// Record the version now if it is not recorded yet; returns the stored version.
-    /// (Version 1 is the first layout, so there is nothing to migrate yet.)
-    pub fn ensure_recorded(&self, store: &dyn Store) -> Result<u32> {
-        self.check(store)?;
-        if !self.is_recorded() {
-            match store.commit(&[absent()], &[record()]) {
-                // Another instance recorded it first: the same version.
-                Ok(()) | Err(StoreError::Conflict(_)) => self.set_recorded(),
-                Err(e) => return Err(storage_error(e)),
+    /// Read the version record now if this call has not.
+    fn ensure_seen(&self) -> Result<Seen, StoreError> {
+        if self.seen.get() == Seen::Unknown {
+            let entry = self.inner.get(keys::SCHEMA)?;
+            self.observe(entry.as_ref())?;
+        }
+        Ok(self.seen.get())
+    }
+
+    /// The schema version of the stored data, recording the current one in a store without
+    /// addon data. (Version 1 is the first layout, so there is nothing to migrate yet.)
+    pub fn ensure_recorded(&self) -> Result<u32> {
+        if self.ensure_seen().map_err(tx::storage_error)? == Seen::Absent {
+            match self.commit(&[], &[]) {
+                // Another instance recorded it first: the same version, or the retry below
+                // finds a newer one.
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(tx::storage_error(e)),
             }
         }
-        Ok(stored(store)?.unwrap_or(VERSION))
+        let entry = self.inner.get(keys::SCHEMA).map_err(tx::storage_error)?;
+        self.observe(entry.as_ref()).map_err(tx::storage_error)?;
+        let record: Option<SchemaRecord> = entry.as_ref().map(tx::decode).transpose()?;
+        Ok(record.map_or(VERSION, |r| r.version))
     }
 }
 
-fn stored(store: &dyn Store) -> Result<Option<u32>> {
-    Ok(tx::read::<SchemaRecord>(store, keys::SCHEMA)?.map(|r| r.version))
-}
-
-/// The commit check that the version record is not there yet.
-pub fn absent() -> Check {
-    Check {
-        key: keys::SCHEMA.to_string(),
-        version: None,
+impl Store for Guard<'_> {
+    fn get(&self, key: &str) -> Result<Option<Entry>, StoreError> {
+        Ok(self.get_many(&[key.to_string()])?.pop().flatten())
     }
-}
 
-/// The write of the version record.
-pub fn record() -> Write {
-    Write {
-        key: keys::SCHEMA.to_string(),
-        value: Some(tx::encode(&SchemaRecord { version: VERSION })),
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Entry>>, StoreError> {
+        if self.seen.get() != Seen::Unknown {
+            return self.inner.get_many(keys);
+        }
+        let mut with_schema = keys.to_vec();
+        with_schema.push(keys::SCHEMA.to_string());
+        let mut entries = self.inner.get_many(&with_schema)?;
+        let schema = entries.pop().flatten();
+        self.observe(schema.as_ref())?;
+        Ok(entries)
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: u32,
+        reverse: bool,
+    ) -> Result<Vec<Entry>, StoreError> {
+        self.ensure_seen()?;
+        self.inner.scan(prefix, start_after, limit, reverse)
+    }
+
+    /// Commit with a check that the version record is as this call saw it; the first commit
+    /// into a store without addon data also writes the record. An empty commit of a store that
+    /// has the record is not sent.
+    fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StoreError> {
+        let seen = self.ensure_seen()?;
+        if writes.is_empty() && seen != Seen::Absent {
+            return Ok(());
+        }
+        let mut checks = checks.to_vec();
+        let mut writes = writes.to_vec();
+        checks.retain(|c| c.key != keys::SCHEMA);
+        writes.retain(|w| w.key != keys::SCHEMA);
+        match seen {
+            Seen::Present(version) => checks.push(Check {
+                key: keys::SCHEMA.to_string(),
+                version: Some(version),
+            }),
+            Seen::Absent | Seen::Unknown => {
+                checks.push(Check {
+                    key: keys::SCHEMA.to_string(),
+                    version: None,
+                });
+                writes.push(Write {
+                    key: keys::SCHEMA.to_string(),
+                    value: Some(tx::encode(&SchemaRecord { version: VERSION })),
+                });
+            }
+        }
+        let result = self.inner.commit(&checks, &writes);
+        if result.is_err() || seen == Seen::Absent {
+            // A conflict may be the record itself changing, and a commit that wrote the record
+            // gave it a version we do not know: read it again before the next commit.
+            self.seen.set(Seen::Unknown);
+        }
+        result
     }
 }

@@ -11,7 +11,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::{Error, Result};
-use super::keys;
 use super::ports::{Check, Entry, Env, Store, StoreError, Write};
 use super::schema;
 
@@ -23,6 +22,7 @@ pub fn storage_error(e: StoreError) -> Error {
         StoreError::Conflict(key) => Error::Conflict(format!("concurrent update of {key}")),
         StoreError::Unavailable(m) => Error::Storage(format!("storage unavailable: {m}")),
         StoreError::Failed(m) => Error::Storage(m),
+        StoreError::NewerSchema(version) => schema::newer_data(version),
     }
 }
 
@@ -158,12 +158,11 @@ impl<'a> Tx<'a> {
         self.writes.is_empty()
     }
 
-    /// Commit; `record_schema` adds the schema version record (which must be absent).
-    fn commit(self, record_schema: bool) -> std::result::Result<(), StoreError> {
+    fn commit(self) -> std::result::Result<(), StoreError> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        let mut checks: Vec<Check> = self
+        let checks: Vec<Check> = self
             .reads
             .into_iter()
             .map(|(key, entry)| Check {
@@ -171,36 +170,24 @@ impl<'a> Tx<'a> {
                 version: entry.map(|e| e.version),
             })
             .collect();
-        let mut writes: Vec<Write> = self
+        let writes: Vec<Write> = self
             .writes
             .into_iter()
             .map(|(key, value)| Write { key, value })
             .collect();
-        if record_schema {
-            checks.push(schema::absent());
-            writes.push(schema::record());
-        }
         self.store.commit(&checks, &writes)
     }
 }
 
 /// Run `body` in a transaction and commit it, retrying on conflicts. An error from `body`
-/// aborts without writing anything. The first commit into a store also records the schema
-/// version.
+/// aborts without writing anything. (The store's [`schema::Guard`] adds the schema checks.)
 pub fn transact<T>(env: &Env, mut body: impl FnMut(&mut Tx) -> Result<T>) -> Result<T> {
     for _ in 0..MAX_ATTEMPTS {
         let mut tx = Tx::new(env.store);
         let out = body(&mut tx)?;
-        match tx.commit(!env.schema.is_recorded()) {
-            Ok(()) => {
-                env.schema.set_recorded();
-                return Ok(out);
-            }
-            Err(StoreError::Conflict(key)) => {
-                if key == keys::SCHEMA {
-                    env.schema.set_recorded();
-                }
-            }
+        match tx.commit() {
+            Ok(()) => return Ok(out),
+            Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(storage_error(e)),
         }
     }
