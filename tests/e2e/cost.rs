@@ -116,3 +116,43 @@ fn the_work_of_every_operation_does_not_grow_with_the_data() {
         );
     }
 }
+
+/// A body at the 100,000-character ceiling made of distinct words: the post is accepted within
+/// the default fuel, and its work is bounded by the per-message word cap rather than by the
+/// body's 14,000 words. Only the first words of such a message are found by search.
+#[test]
+fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() {
+    let (world, mut s) = marketplace();
+    let alice = world.actor(ALICE);
+    world.host.directory.set_limits(Limits {
+        max_body_chars: 100_000,
+        ..world.host.directory.settings().limits
+    });
+    let mut body = String::new();
+    let mut n = 0;
+    loop {
+        let word = format!("w{n} ");
+        if body.chars().count() + word.len() > 100_000 {
+            break;
+        }
+        body.push_str(&word);
+        n += 1;
+    }
+    assert!(n > 10_000, "{n} words");
+    world.host.storage.reset_stats();
+    let message = post(&mut s, &alice, ALICE_ACME_ORDER, &body);
+    assert_eq!(message.body, body.trim());
+    let writes = world.host.storage.stats().writes;
+    let fuel = s.fuel_consumed();
+    // Seven keyword writes per indexed word (three scopes' index entries and the thread's
+    // record of the word) for at most 200 words of the text, plus the message's other keys.
+    assert!(writes < 1_600, "{writes} writes");
+    // A twentieth of the default budget per call (about 30 M when measured).
+    assert!(fuel < 100_000_000, "{fuel} fuel");
+    let found =
+        |s: &mut Session, word: &str| list_all(s, &alice, Query::all().with_search(word), 10).len();
+    assert_eq!(found(&mut s, "w0"), 1);
+    assert_eq!(found(&mut s, "w199"), 1);
+    assert_eq!(found(&mut s, "w200"), 0);
+    assert_verified(&mut s);
+}

@@ -7,6 +7,9 @@
 //! the word occurs again. A search
 //! reverse-scans one word's entries (newest matching activity first) and checks the other
 //! words with `kt` lookups.
+//!
+//! A message adds at most [`MAX_WORDS_PER_MESSAGE`] distinct words of its text to the index (the
+//! first ones it uses), so that the work of a post is bounded whatever its length.
 
 use std::collections::BTreeSet;
 
@@ -17,13 +20,36 @@ use super::tx::Tx;
 /// Longer words are cut to this many characters (in indexing and in queries alike).
 const MAX_WORD_CHARS: usize = 40;
 
-/// The distinct words of a text: lowercase runs of letters and digits. Everything else,
-/// punctuation and wildcard characters included, separates words.
-pub fn words(text: &str) -> BTreeSet<String> {
+/// Distinct words of a message's text indexed at most (its author's name and the order number
+/// are indexed besides).
+pub const MAX_WORDS_PER_MESSAGE: usize = 200;
+
+/// The words of a text in order of appearance: lowercase runs of letters and digits.
+/// Everything else, punctuation and wildcard characters included, separates words.
+fn word_runs(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase().chars().take(MAX_WORD_CHARS).collect())
-        .collect()
+}
+
+/// The distinct words of a text.
+pub fn words(text: &str) -> BTreeSet<String> {
+    word_runs(text).collect()
+}
+
+/// The words a message adds to its thread's index: the first [`MAX_WORDS_PER_MESSAGE`]
+/// distinct words of its text, and every word of its author's name and of the order number.
+pub fn message_words(body: &str, author_name: &str, order_number: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for word in word_runs(body) {
+        if out.len() == MAX_WORDS_PER_MESSAGE {
+            break;
+        }
+        out.insert(word);
+    }
+    out.extend(words(author_name));
+    out.extend(words(order_number));
+    out
 }
 
 /// A word's entry moves to a thread's newer activity only once it is at least this much older:
@@ -83,6 +109,20 @@ mod tests {
                 .map(String::from)
                 .collect();
         assert_eq!(w, expected);
+    }
+
+    #[test]
+    fn a_message_indexes_its_first_distinct_words_up_to_the_cap() {
+        let body: Vec<String> = (0..MAX_WORDS_PER_MESSAGE + 50)
+            .map(|i| format!("w{i}"))
+            .collect();
+        // Repeats do not use up the cap.
+        let body = format!("w0 w0 w1 {}", body.join(" "));
+        let words = message_words(&body, "Alice Smith", "1042");
+        assert_eq!(words.len(), MAX_WORDS_PER_MESSAGE + 3);
+        assert!(words.contains("w0") && words.contains(&format!("w{}", MAX_WORDS_PER_MESSAGE - 1)));
+        assert!(!words.contains(&format!("w{MAX_WORDS_PER_MESSAGE}")));
+        assert!(words.contains("alice") && words.contains("smith") && words.contains("1042"));
     }
 
     #[test]

@@ -141,9 +141,7 @@ pub fn append(
             );
         }
     }
-    let mut words = search::words(&message.body);
-    words.extend(search::words(&message.author_name));
-    words.extend(search::words(&order.number));
+    let words = search::message_words(&message.body, &message.author_name, &order.number);
     search::index_words(tx, &order.id, &scopes, &words, &stamp)?;
 
     // Read states: one more unread message for every viewer but the author, who has now read

@@ -259,10 +259,7 @@ impl Checker<'_> {
             if m.seq != seq || m.order_id != *order {
                 report.problem(&e.key, format!("expected message {seq} of order {order:?}"));
             }
-            let mut words = search::words(&m.body);
-            words.extend(search::words(&m.author_name));
-            words.extend(search::words(&thread.order_number));
-            for w in words {
+            for w in search::message_words(&m.body, &m.author_name, &thread.order_number) {
                 word_times.insert(w, m.created_at);
             }
             last = Some(m);
