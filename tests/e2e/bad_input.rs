@@ -699,3 +699,66 @@ fn outbox_summaries_are_one_line_even_when_the_order_number_is_not() {
         .collect();
     assert!(broken.is_empty(), "summaries with a line break: {broken:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The outbox's cursors and the host's clock
+
+#[test]
+fn malformed_outbox_cursors_are_refused() {
+    let (world, mut s) = with_a_thread();
+    let host = &world.host;
+    // Something to page through: mail that could not go out.
+    host.mail.fail_always(Fault::Unavailable);
+    post(&mut s, &world.actor(ANNA), ALICE_ACME_ORDER, "On its way");
+    post(
+        &mut s,
+        &world.actor(ANNA),
+        ALICE_ACME_ORDER,
+        "Tracking: 123",
+    );
+    let (first, next) = ok(s.list_outbox(false, None, 1));
+    let next = next.expect("a full page has a cursor");
+    for cursor in [
+        "garbage",
+        "",
+        "0000000000001",
+        "0000000000001/",
+        "000000000000x/o1/000",
+        "0000000000001/o1/00x",
+        "0000000000001/o1\n/000",
+    ] {
+        for dead in [false, true] {
+            invalid_without_change(host, "cursor", || s.list_outbox(dead, Some(cursor), 10));
+        }
+    }
+    // A cursor the listing returned goes on after the first entry.
+    let (rest, _) = ok(s.list_outbox(false, Some(&next), 10));
+    assert!(!rest.is_empty());
+    assert!(rest.iter().all(|e| e.key > first[0].key));
+}
+
+#[test]
+fn a_host_clock_beyond_what_keys_can_record_is_refused() {
+    let (world, mut s) = with_a_thread();
+    let alice = world.actor(ALICE);
+    let host = &world.host;
+    // Activity stamps hold 13 digits of milliseconds: up to 9,999,999,999,999 (year 2286).
+    for beyond in [10_000_000_000_000, 4_102_444_800_000_000, i64::MAX] {
+        host.clock.set(beyond);
+        let error = refused_without_change(host, "invalid-state", || {
+            s.post(
+                &alice,
+                &PostRequest::new(ALICE_ACME_ORDER, "From the future"),
+            )
+        });
+        assert!(error.describe().contains("clock"), "{}", error.describe());
+        refused_without_change(host, "invalid-state", || {
+            s.mark_unread(&alice, ALICE_ACME_ORDER)
+        });
+    }
+    assert_eq!(s.instantiations(), 1, "no call trapped");
+    host.clock.set(9_999_999_999_999);
+    let message = post(&mut s, &alice, ALICE_ACME_ORDER, "At the last moment");
+    assert_eq!(message.created_at, 9_999_999_999_999);
+    assert_verified(&mut s);
+}

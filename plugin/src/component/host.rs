@@ -122,8 +122,13 @@ impl Delivery for HostDelivery {
 }
 
 impl Clock for WallClock {
-    /// WASI's wall clock, which the host may pin.
+    /// WASI's wall clock, which the host may pin. Any reading is returned (saturated to the
+    /// type's range), never a panic: the domain refuses one it cannot record.
     fn now(&self) -> Timestamp {
-        chrono::Utc::now().timestamp_millis()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(-1, |d| {
+                Timestamp::try_from(d.as_millis()).unwrap_or(Timestamp::MAX)
+            })
     }
 }

@@ -12,6 +12,8 @@ pub struct Call<'a> {
     pub env: &'a Env<'a>,
     pub actor: Actor,
     pub settings: Settings,
+    /// The host's clock, read once at the start of the call.
+    now: Timestamp,
 }
 
 /// An order as far as messaging needs it: taken from its thread when it has one (no directory
@@ -38,20 +40,22 @@ impl From<&ThreadRecord> for OrderRef {
 }
 
 impl<'a> Call<'a> {
-    /// Validate the actor and read the settings.
+    /// Validate the actor, read the settings and the clock.
     pub fn begin(env: &'a Env<'a>, actor: Actor) -> Result<Call<'a>> {
         let actor = validate::actor(actor)?;
+        let now = validate::clock(env.clock.now())?;
         let mut settings = env.directory.settings().map_err(Error::Directory)?;
         settings.limits = settings.limits.clamped();
         Ok(Call {
             env,
             actor,
             settings,
+            now,
         })
     }
 
     pub fn now(&self) -> Timestamp {
-        self.env.clock.now()
+        self.now
     }
 
     fn vendors_take_part(&self) -> bool {

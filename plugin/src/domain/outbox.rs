@@ -136,6 +136,7 @@ impl OutboxWriter {
 
     fn add(&mut self, tx: &mut Tx, payload: impl FnOnce(String) -> Payload) {
         let id = format!("{}/{:03}", self.prefix, self.entries.len());
+        debug_assert!(is_entry_id(&id), "{id}");
         let record = OutboxRecord {
             order_id: self.order_id.clone(),
             created_at: self.at,
@@ -253,8 +254,24 @@ pub fn deliver_pending(env: &Env, limit: u32) -> Result<DeliveryReport> {
     Ok(report)
 }
 
-/// Pending entries (or dead letters) after `cursor`, oldest first.
+/// Whether `text` has the shape of an outbox entry's id (`{millis:013}/{anchor}/{n:03}`, see
+/// [`OutboxWriter`]): what `list` accepts as a cursor.
+pub fn is_entry_id(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    n > 18
+        && bytes[..13].iter().all(u8::is_ascii_digit)
+        && bytes[13] == b'/'
+        && bytes[n - 4] == b'/'
+        && bytes[n - 3..].iter().all(u8::is_ascii_digit)
+        && !text.chars().any(char::is_control)
+}
+
+/// Pending entries (or dead letters) after `cursor` (an entry id), oldest first.
 pub fn list(env: &Env, dead: bool, cursor: Option<&str>, limit: u32) -> Result<Vec<Pending>> {
+    if cursor.is_some_and(|c| !is_entry_id(c)) {
+        return Err(super::validate::bad_cursor());
+    }
     let prefix = if dead {
         keys::DEAD_LETTERS
     } else {

@@ -1,7 +1,7 @@
 //! Input validation. Every check names the field and says what is wrong.
 
 use super::error::{Error, Result};
-use super::model::{Actor, Role};
+use super::model::{Actor, Role, Timestamp};
 
 const MAX_ID_CHARS: usize = 128;
 const MAX_NAME_CHARS: usize = 100;
@@ -111,6 +111,24 @@ pub fn order_ids(ids: &[String], max: u32) -> Result<()> {
     ids.iter().try_for_each(|o| id("order-ids", o))
 }
 
+/// The latest time the addon's keys can hold: activity stamps and outbox ids order time as
+/// 13 decimal digits of milliseconds (up to the year 2286).
+pub const MAX_CLOCK_MILLIS: Timestamp = 9_999_999_999_999;
+
+/// The host's clock reading, if the addon's keys can order it (1970 to [`MAX_CLOCK_MILLIS`]).
+/// A clock outside that range would write keys that sort out of time order, so the call is
+/// refused before anything is written.
+pub fn clock(now: Timestamp) -> Result<Timestamp> {
+    if (0..=MAX_CLOCK_MILLIS).contains(&now) {
+        Ok(now)
+    } else {
+        Err(Error::InvalidState(format!(
+            "the host's clock reads {now} ms since 1970, outside the range 0 to \
+             {MAX_CLOCK_MILLIS} the addon can record; fix the host's clock"
+        )))
+    }
+}
+
 pub fn bad_cursor() -> Error {
     Error::invalid(
         "cursor",
@@ -129,6 +147,17 @@ mod tests {
         assert!(text("body", "12345678901", 10).is_err());
         assert!(text("body", "a\u{7}b", 10).is_err());
         assert!(text("body", "a\nb\tc", 10).is_ok());
+    }
+
+    #[test]
+    fn clocks_outside_what_keys_can_order_are_refused() {
+        assert_eq!(clock(0), Ok(0));
+        assert_eq!(clock(MAX_CLOCK_MILLIS), Ok(MAX_CLOCK_MILLIS));
+        assert!(matches!(clock(-1), Err(Error::InvalidState(_))));
+        assert!(matches!(
+            clock(MAX_CLOCK_MILLIS + 1),
+            Err(Error::InvalidState(_))
+        ));
     }
 
     #[test]
