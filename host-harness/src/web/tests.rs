@@ -405,3 +405,61 @@ async fn the_event_stream_starts_with_the_bell_and_follows_the_users_pushes() {
     assert!(update.contains(r#""unread_threads":1"#), "{update}");
     app.close_streams();
 }
+
+#[tokio::test]
+async fn redirects_go_only_to_clean_local_paths() {
+    let app = admin(MultivendorMode::SeparateShops);
+    // (the `next` of the user menu, where the switch goes)
+    let table = [
+        ("/orders", "/orders"),
+        (
+            "/messages?filter=unread&q=a+b",
+            "/messages?filter=unread&q=a+b",
+        ),
+        ("/orders/o%201#m3", "/orders/o%201#m3"),
+        // A literal `%09` is three characters of the path, not a tab.
+        ("/%09/evil.example/", "/%09/evil.example/"),
+        // A browser drops tabs and line breaks from a URL: `//evil.example/`, another origin.
+        ("/\t/evil.example/", "/"),
+        ("/\n/evil.example/", "/"),
+        ("/\r\n/evil.example/", "/"),
+        ("\t//evil.example/", "/"),
+        // Backslashes read as slashes.
+        ("/\\evil.example/", "/"),
+        ("\\\\evil.example/", "/"),
+        ("/x\\y", "/"),
+        ("//evil.example/", "/"),
+        ("///evil.example/", "/"),
+        ("/orders//evil", "/"),
+        // Leading or trailing spaces and control characters are stripped by browsers.
+        (" //evil.example/", "/"),
+        ("/ /evil.example/", "/"),
+        ("/orders\u{7f}", "/"),
+        ("/orders\u{85}", "/"),
+        ("/\u{a0}/evil.example/", "/"),
+        ("/\u{ff0f}evil.example/", "/"),
+        ("/x\r\nSet-Cookie: om_as=s1", "/"),
+        ("https://evil.example/", "/"),
+        ("http:/evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("orders", "/"),
+        ("", "/"),
+    ];
+    for (next, expected) in table {
+        let reply = post(&app, "/as", "s1", &[("user", "c1"), ("next", next)]).await;
+        assert_eq!(reply.location.as_deref(), Some(expected), "next = {next:?}");
+    }
+    // The mark forms' `back` goes through the same check.
+    let marked = post(
+        &app,
+        "/messages/mark-all",
+        "s1",
+        &[
+            ("filter", "all"),
+            ("state", "read"),
+            ("back", "/messages\t/x"),
+        ],
+    )
+    .await;
+    assert_eq!(marked.location.as_deref(), Some("/messages"));
+}
