@@ -310,6 +310,15 @@ async fn act_as(b: &Client, user: &str, name: &str) -> Result<()> {
     .await
 }
 
+/// Picks the acting user on the chooser, the page a browser without the cookie gets.
+async fn choose(b: &Client, user: &str, name: &str) -> Result<()> {
+    click(b, &format!(".chooser button[name=user][value='{user}']")).await?;
+    eventually(&format!("the header says {name} acts"), async || {
+        Ok(text(b, ".context strong").await.ok().as_deref() == Some(name))
+    })
+    .await
+}
+
 /// The one-time message of the page (success or error).
 async fn flash(b: &Client) -> Result<String> {
     text(b, ".flash").await
@@ -478,18 +487,17 @@ async fn dispute_story_with_a_live_bell() {
     with_browsers(2, async |b: &[Client]| {
         let (staff, other) = (&b[0], &b[1]);
 
-        // Staff (the default user: the first staff member) on the Messages section.
+        // Sam, staff, on the Messages section.
         goto(staff, &admin, "/messages").await?;
-        ensure!(text(staff, ".context strong").await? == "Sam");
+        choose(staff, "s1", "Sam").await?;
         let (messages_before, disputes_before) = bell(staff).await?;
         staff
             .execute("window.stillTheSamePage = true;", vec![])
             .await?;
 
         // Bob, a customer, writes on his order 1003 (from Acme Tools).
-        goto(other, &admin, "/messages").await?;
-        act_as(other, "c2", "Bob").await?;
         goto(other, &admin, "/orders/o3").await?;
+        choose(other, "c2", "Bob").await?;
         ensure!(text(other, "h1").await?.contains("Order #1003"));
         type_into(
             other,
@@ -624,6 +632,37 @@ async fn dispute_story_with_a_live_bell() {
     .await;
 }
 
+/// A browser without the acting-user cookie sees no one's data: the first visit asks who you
+/// are, and the choice comes back to the page asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: run .ci/browser"]
+async fn the_first_visit_asks_who_you_are() {
+    let admin = Admin::start(|_| {}).await.expect("the admin");
+    with_browsers(1, async |b: &[Client]| {
+        let b = &b[0];
+        goto(b, &admin, "/orders/o1").await?;
+        ensure!(text(b, "h1").await? == "Choose who you are");
+        for absent in [
+            "#bell",
+            ".context",
+            "li.msg",
+            "nav.sections",
+            "#acting-user",
+        ] {
+            ensure!(!exists(b, absent).await?, "the chooser shows `{absent}`");
+        }
+        let users = texts(b, ".chooser button[name=user]").await?;
+        ensure!(users.len() == 7, "{users:?}");
+        ensure!(users.iter().any(|u| u.contains("Alice")), "{users:?}");
+        choose(b, "c1", "Alice").await?;
+        ensure!(b.current_url().await?.path() == "/orders/o1");
+        ensure!(text(b, "h1").await?.contains("Order #1001"));
+        ensure!(texts(b, "li.msg").await?.len() == 6);
+        Ok(())
+    })
+    .await;
+}
+
 /// The Messages section: filters, search, unread-first, paging, ticking threads and marking
 /// them, marking everything matching.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -634,7 +673,7 @@ async fn messages_section_filters_search_paging_and_marking() {
         let (staff, customer) = (&b[0], &b[1]);
         // Carol writes on her two orders; the demo left order 1001 read for Sam.
         goto(customer, &admin, "/messages").await?;
-        act_as(customer, "c3", "Carol").await?;
+        choose(customer, "c3", "Carol").await?;
         for (order, body) in [
             ("o4", "Which edition of the atlas did you send?"),
             ("o5", "Can I still change the delivery address?"),
@@ -645,6 +684,7 @@ async fn messages_section_filters_search_paging_and_marking() {
         }
 
         goto(staff, &admin, "/messages").await?;
+        choose(staff, "s1", "Sam").await?;
         ensure!(
             rows(staff).await? == ["o5", "o4", "o1"],
             "{:?}",
@@ -767,6 +807,7 @@ async fn orders_filter_views_per_role_and_the_outbox() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/orders").await?;
+        choose(b, "s1", "Sam").await?;
         ensure!(
             rows(b).await? == ["o5", "o4", "o3", "o2", "o1"],
             "{:?}",
@@ -865,6 +906,7 @@ async fn warehouse_mode_shows_vendors_the_addons_refusal() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/messages").await?;
+        choose(b, "s1", "Sam").await?;
         ensure!(text(b, ".context .mode").await? == "warehouse");
         act_as(b, "v1-anna", "Anna").await?;
         ensure!(text(b, "h1").await? == "Vendors take no part here");
@@ -894,6 +936,7 @@ async fn screenshots_of_the_main_pages() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/messages").await?;
+        choose(b, "s1", "Sam").await?;
         // A busier store: Bob and Carol write, Anna answers Bob, Sam opens a dispute on 1003.
         for (user, name, order, body) in [
             (

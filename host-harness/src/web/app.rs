@@ -110,28 +110,27 @@ impl WebApp {
     /// A page: runs `f` as the acting user (with the one-time message, for errors shown beside
     /// their form), then the header's bell and user menu (after `f`,
     /// so the bell shows what `f` changed) and the one-time message; renders the page, or the
-    /// failure as an error page.
+    /// failure as an error page. Without an acting user, the chooser instead.
     pub(crate) async fn page(
         &self,
         acting: Acting,
         f: impl FnOnce(&mut Cx<'_>, &Actor, Option<&Flash>) -> Result<Page> + Send + 'static,
     ) -> Response {
+        let Some(actor) = acting.actor else {
+            return html::chooser(self.inner(), &acting.here, false);
+        };
         let flash = acting
             .flash_id
             .as_deref()
             .and_then(|id| self.take_flash(id));
         let clear_flash = acting.flash_id.is_some();
-        let here = acting.here.clone();
+        let here = acting.here;
         let rendered = self
             .blocking(move |cx| {
-                let Some(actor) = acting.actor else {
-                    let chrome = Chrome::load(cx, None, here, None);
-                    return html::render(&chrome, html::empty_directory(cx.inner));
-                };
                 let flash = flash.filter(|f| f.user == actor.id);
                 let page = f(cx, &actor, flash.as_ref())
                     .unwrap_or_else(|e| html::failure_page(cx, &actor, &e));
-                let chrome = Chrome::load(cx, Some(actor), here, flash);
+                let chrome = Chrome::load(cx, actor, here, flash);
                 html::render(&chrome, page)
             })
             .await;
@@ -151,7 +150,7 @@ impl WebApp {
     /// A form's action: runs `f` as the acting user, then redirects (303) to where `f` says or
     /// to `back`, with a one-time message saying what happened; a refusal comes back as an
     /// error message naming its kind, with `echo` (the form and what was typed) so the page
-    /// can show it beside the form.
+    /// can show it beside the form. Without an acting user, nothing runs: 403 and the chooser.
     pub(crate) async fn act(
         &self,
         acting: Acting,
@@ -160,7 +159,7 @@ impl WebApp {
         f: impl FnOnce(&mut Cx<'_>, &Actor) -> Result<Done> + Send + 'static,
     ) -> Response {
         let Some(actor) = acting.actor else {
-            return Redirect::to("/").into_response();
+            return html::chooser(self.inner(), &back, true);
         };
         let user = actor.id.clone();
         let result = self.blocking(move |cx| f(cx, &actor)).await;
@@ -453,11 +452,13 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// Who the request acts as (the cookie's user, else the first staff member, else the first user
-/// the directory knows; `None` when it knows nobody), the one-time message's id, and the
-/// request's path and query (for "back here" links).
+/// Who the request acts as (the user the cookie names, if the directory knows them), the
+/// one-time message's id, and the request's path and query (for "back here" links).
+///
+/// There is no default user: without a valid cookie pages show the chooser and forms are
+/// refused, so a page another site frames or a request that lost its cookie acts as nobody.
 pub(crate) struct Acting {
-    /// The acting user.
+    /// The acting user: `None` without a cookie, or with one naming no user of the directory.
     pub(crate) actor: Option<Actor>,
     flash_id: Option<String>,
     /// The request's path and query.
@@ -471,8 +472,7 @@ impl FromRequestParts<WebApp> for Acting {
         let directory = app.inner().directory();
         let actor = cookie(parts, USER_COOKIE)
             .map(percent_decode)
-            .and_then(|id| directory.actor(&id))
-            .or_else(|| default_user(directory));
+            .and_then(|id| directory.actor(&id));
         // The router is not nested, so this is the URI the browser asked for.
         let here = &parts.uri;
         Ok(Self {
@@ -485,22 +485,6 @@ impl FromRequestParts<WebApp> for Acting {
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
         })
     }
-}
-
-fn default_user(directory: &Directory) -> Option<Actor> {
-    let first = directory
-        .staff()
-        .into_iter()
-        .chain(
-            directory
-                .vendors()
-                .into_iter()
-                .flat_map(|(_, _, users)| users),
-        )
-        .chain(directory.customers())
-        .chain(directory.orders().into_iter().map(|o| o.customer_id))
-        .next()?;
-    directory.actor(&first)
 }
 
 /// Refuses what another site could make a visitor's browser send, since the admin has no

@@ -63,6 +63,7 @@ impl Page {
 
 /// The parts of the page shell that depend on the acting user.
 pub(crate) struct Chrome {
+    /// `None` on the chooser.
     actor: Option<Actor>,
     bell: Option<BellCounts>,
     mode: MultivendorMode,
@@ -79,25 +80,15 @@ const MENU_GROUP_CAP: usize = 100;
 
 impl Chrome {
     /// The bell of `actor` (none when the addon refuses it, as for a vendor in warehouse mode),
-    /// the mode and the user menu.
-    pub(crate) fn load(
-        cx: &mut Cx<'_>,
-        actor: Option<Actor>,
-        here: String,
-        flash: Option<Flash>,
-    ) -> Self {
-        let bell = actor
-            .as_ref()
-            .and_then(|a| accepted(cx.session.bell(a)).ok());
+    /// the mode and the user menu. (The chooser's shell has no actor: see [`chooser`].)
+    pub(crate) fn load(cx: &mut Cx<'_>, actor: Actor, here: String, flash: Option<Flash>) -> Self {
+        let bell = accepted(cx.session.bell(&actor)).ok();
         let directory = cx.directory();
         Self {
-            menu: user_menu(directory, actor.as_ref()),
-            role: actor
-                .as_ref()
-                .map(|a| role_text(&a.role, Some(directory)))
-                .unwrap_or_default(),
+            menu: user_menu(directory, Some(&actor)),
+            role: role_text(&actor.role, Some(directory)),
             mode: directory.settings().mode,
-            actor,
+            actor: Some(actor),
             bell,
             here,
             flash,
@@ -182,10 +173,12 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
             body {
                 header.top {
                     a.brand href="/messages" { span.logo { "✉" } " Order messages" small { "admin" } }
-                    nav.sections {
-                        (nav(Nav::Messages, "/messages", "Messages"))
-                        (nav(Nav::Orders, "/orders", "Orders"))
-                        (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                    @if chrome.actor().is_some() {
+                        nav.sections {
+                            (nav(Nav::Messages, "/messages", "Messages"))
+                            (nav(Nav::Orders, "/orders", "Orders"))
+                            (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                        }
                     }
                     div.spacer {}
                     @if let Some(actor) = chrome.actor() {
@@ -321,8 +314,62 @@ pub(crate) fn failure_page(cx: &Cx<'_>, actor: &Actor, error: &anyhow::Error) ->
     }
 }
 
+/// What a visitor acting as nobody (no cookie, or one naming no user of the directory) gets
+/// instead of a page, or of a refused form (`refused_form`: 403, saying why): who they can
+/// be, each user a button of the `POST /as` form that comes back to `next`. No one's data.
+pub(crate) fn chooser(inner: &Inner, next: &str, refused_form: bool) -> Response {
+    let directory = inner.directory();
+    let page = if directory.is_empty() {
+        empty_directory(inner)
+    } else {
+        let body = html! {
+            section.card.chooser {
+                h1 { "Choose who you are" }
+                @if refused_form {
+                    (error_box("no-user", "A form acts as a user: choose one, then send it again."))
+                }
+                p {
+                    "The admin has no login: it shows the store as the user you pick. Your "
+                    "choice is kept in a cookie of this browser; the menu at the top switches later."
+                }
+                form method="post" action="/as" {
+                    input type="hidden" name="next" value=(next);
+                    @for (group, users) in user_menu(directory, None) {
+                        h2 { (group) }
+                        ul.users {
+                            @for (id, name) in users {
+                                li {
+                                    button.secondary type="submit" name="user" value=(id) {
+                                        (name) " " code { (id) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Page::new("Choose who you are", Nav::None, body)
+    };
+    let chrome = Chrome {
+        actor: None,
+        bell: None,
+        mode: directory.settings().mode,
+        role: String::new(),
+        menu: Vec::new(),
+        here: next.to_owned(),
+        flash: None,
+    };
+    let status = if refused_form {
+        StatusCode::FORBIDDEN
+    } else {
+        page.status
+    };
+    render(&chrome, Page { status, ..page })
+}
+
 /// The page shown while the directory knows nobody.
-pub(crate) fn empty_directory(inner: &Inner) -> Page {
+fn empty_directory(inner: &Inner) -> Page {
     let location = inner.workspace.location.describe();
     Page::new(
         "No users yet",

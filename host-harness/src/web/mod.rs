@@ -15,13 +15,19 @@
 //! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes) or its details |
 //! | `GET /outbox` | pending and dead outbox entries, the mails (text and HTML) and notifications sent |
 //! | `GET /events` | server-sent events for the acting user: `counts-changed`, `notice` |
-//! | `POST /as` | switch the acting user (a cookie) |
+//! | `POST /as` | choose or switch the acting user (a cookie) |
 //! | `POST /messages/mark`, `/messages/mark-all` | mark a selection, or all matching, read or unread |
 //! | `POST /orders/{id}/messages`, `/read-state`, `/dispute/open`, `/dispute/close` | the order page's forms |
 //! | `POST /outbox/deliver` | `maintenance.deliver-pending` until done |
 //!
 //! Every form posts and redirects (POST, redirect, GET); what it did, or the addon's refusal
 //! with its kind, comes back as a one-time message on the next page.
+//!
+//! The admin has no login: who acts is a cookie, set by `POST /as`. Without it, or with one
+//! naming no user of the directory, every page is the chooser ("Choose who you are": the
+//! directory's users, each a button of the `POST /as` form, which comes back to the page asked
+//! for), every form is refused (403, the chooser again) and `GET /events` answers 403. There is
+//! no default user: a page another site frames (its cookie withheld) acts as nobody.
 //!
 //! The bell is live: the host's notification capture tells [`WebApp`] of every push
 //! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream

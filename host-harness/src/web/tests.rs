@@ -60,14 +60,26 @@ async fn send(
         cookie.push_str(&format!("; om_flash={f}"));
     }
     let request = Request::builder().uri(path).header(header::COOKIE, cookie);
-    let request = match form {
+    call(app, with_form(request, form)).await
+}
+
+/// `request` posting `form`, or a GET without one.
+fn with_form(
+    request: axum::http::request::Builder,
+    form: Option<&[(&str, &str)]>,
+) -> Request<Body> {
+    match form {
         Some(fields) => request
             .method("POST")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(serde_urlencoded::to_string(fields).unwrap())),
         None => request.method("GET").body(Body::empty()),
     }
-    .unwrap();
+    .unwrap()
+}
+
+/// What the admin answers to `request`.
+async fn call(app: &WebApp, request: Request<Body>) -> Reply {
     let response = app.router().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -265,9 +277,6 @@ async fn the_user_menu_switches_by_cookie_and_stays_on_the_server() {
     assert_eq!(offsite.location.as_deref(), Some("/"));
     let unknown = send(&app, "/as", "s1", None, Some(&[("user", "ghost")])).await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
-    // No cookie, or an unknown user: the first staff member.
-    let page = get(&app, "/orders", "ghost").await;
-    assert!(page.body.contains("Acting as <strong>Sam</strong>"));
     // Bob's list holds his order only.
     let bob = get(&app, "/orders", "c2").await;
     assert!(bob.body.contains(r#"data-order="o3""#));
@@ -462,4 +471,114 @@ async fn redirects_go_only_to_clean_local_paths() {
     )
     .await;
     assert_eq!(marked.location.as_deref(), Some("/messages"));
+}
+
+#[tokio::test]
+async fn without_a_known_user_the_admin_asks_who_you_are_and_shows_nothing() {
+    let app = admin(MultivendorMode::SeparateShops);
+    post(
+        &app,
+        "/orders/o1/messages",
+        "c1",
+        &[("body", "Where is it?")],
+    )
+    .await;
+    // No cookie, an empty one, an unknown user, garbage.
+    let cookies = [
+        None,
+        Some("om_as="),
+        Some("om_as=ghost"),
+        Some("om_as=%ZZ%00;;="),
+    ];
+    for cookie in cookies {
+        let request = |path: &str, form: Option<&[(&str, &str)]>| {
+            let mut request = Request::builder().uri(path);
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            with_form(request, form)
+        };
+        for path in [
+            "/messages",
+            "/orders",
+            "/orders/o1",
+            "/orders/o1?tab=details",
+            "/outbox",
+        ] {
+            let page = call(&app, request(path, None)).await;
+            assert_eq!(page.status, StatusCode::OK, "{cookie:?} {path}");
+            assert!(
+                page.body.contains("<h1>Choose who you are</h1>"),
+                "{cookie:?} {path}: {}",
+                page.body
+            );
+            // Every user of the directory, each a button of the form that comes back here.
+            assert!(
+                page.body.contains(r#"<form method="post" action="/as">"#),
+                "{}",
+                page.body
+            );
+            let next = format!(r#"name="next" value="{}""#, path.replace('&', "&amp;"));
+            assert!(page.body.contains(&next), "{}", page.body);
+            for user in ["s1", "v1-anna", "v2-ben", "c1", "c2", "c3"] {
+                assert!(
+                    page.body
+                        .contains(&format!(r#"name="user" value="{user}""#)),
+                    "{user} missing: {}",
+                    page.body
+                );
+            }
+            // No one's data: no bell, no orders, no messages, no mail.
+            for data in [
+                "Acting as",
+                r#"id="bell""#,
+                "data-order",
+                "Where is it?",
+                "1001",
+                "mails sent",
+                "New message about",
+            ] {
+                assert!(
+                    !page.body.contains(data),
+                    "{cookie:?} {path} shows {data}: {}",
+                    page.body
+                );
+            }
+        }
+        // Every form refuses and changes nothing.
+        let forms: [(&str, &[(&str, &str)]); 6] = [
+            ("/orders/o1/messages", &[("body", "Forged")]),
+            ("/orders/o1/dispute/open", &[("reason", "Forged")]),
+            ("/orders/o1/read-state", &[("state", "read")]),
+            ("/messages/mark", &[("order", "o1"), ("state", "read")]),
+            (
+                "/messages/mark-all",
+                &[("filter", "all"), ("state", "read")],
+            ),
+            ("/outbox/deliver", &[]),
+        ];
+        for (path, form) in forms {
+            let refused = call(&app, request(path, Some(form))).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{cookie:?} {path}");
+            assert!(
+                refused.body.contains("Choose who you are"),
+                "{}",
+                refused.body
+            );
+            assert!(refused.flash().is_none());
+        }
+        let events = call(&app, request("/events", None)).await;
+        assert_eq!(events.status, StatusCode::FORBIDDEN, "{cookie:?}");
+    }
+    // Nothing was marked read, for Sam either (the user the admin used to fall back to).
+    let unread = get(&app, "/messages?filter=unread", "s1").await;
+    assert!(
+        unread.body.contains(r#"data-order="o1""#),
+        "{}",
+        unread.body
+    );
+    let sam = get(&app, "/orders/o1", "s1").await;
+    assert!(sam.body.contains("1 message<"), "{}", sam.body);
+    assert!(!sam.body.contains("Forged"));
+    assert!(!sam.body.contains(r#"class="badge dispute""#));
 }
