@@ -663,6 +663,72 @@ async fn the_first_visit_asks_who_you_are() {
     .await;
 }
 
+/// Serves a page of another site on a free loopback port: `/` frames `target` and a page of its
+/// own (`/own`), and counts in `window.loads` the frames that finished loading. Its address.
+async fn framing_site(target: String) -> Result<String> {
+    use axum::response::Html;
+    let page = format!(
+        r#"<!DOCTYPE html><title>Another site</title>
+<iframe id="own" src="/own" onload="window.loads = (window.loads || 0) + 1"></iframe>
+<iframe id="admin" src="{target}" onload="window.loads = (window.loads || 0) + 1"></iframe>"#
+    );
+    let site = axum::Router::new()
+        .route("/", axum::routing::get(async move || Html(page)))
+        .route(
+            "/own",
+            axum::routing::get(async || Html(r#"<p id="own">its own page</p>"#)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    Ok(format!("{port}"))
+}
+
+/// The address of the document in frame `css`, and whether it shows the admin's header.
+async fn framed(b: &Client, css: &str) -> Result<(String, bool)> {
+    b.find(Locator::Css(css)).await?.enter_frame().await?;
+    let href = b.execute("return location.href;", vec![]).await;
+    let admin = exists(b, "header.top").await;
+    b.enter_parent_frame().await?;
+    let href = href?.as_str().unwrap_or_default().to_owned();
+    Ok((href, admin?))
+}
+
+/// No page may frame the admin (clickjacking: a framed form clicked through by the site around
+/// it): Chromium refuses the frame, from another site (no cookie) or from another port of the
+/// same host (the cookie would be sent), while the framing page's own frame loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: run .ci/browser"]
+async fn no_page_may_frame_the_admin() {
+    let admin = Admin::start(|_| {}).await.expect("the admin");
+    let port = framing_site(admin.url("/orders/o1"))
+        .await
+        .expect("the framing site");
+    with_browsers(1, async |b: &[Client]| {
+        let b = &b[0];
+        goto(b, &admin, "/orders/o1").await?;
+        choose(b, "s1", "Sam").await?;
+        // `localhost` is another site than `127.0.0.1`; another port of the same IP is not.
+        for framer in [
+            format!("http://localhost:{port}/"),
+            format!("http://127.0.0.1:{port}/"),
+        ] {
+            b.goto(&framer).await?;
+            eventually(&format!("both frames of {framer} loaded"), async || {
+                Ok(b.execute("return window.loads;", vec![]).await? == json!(2))
+            })
+            .await?;
+            let (own, _) = framed(b, "#own").await?;
+            ensure!(own == format!("{framer}own"), "{own}");
+            let (href, shows_admin) = framed(b, "#admin").await?;
+            ensure!(!shows_admin, "{framer} frames the admin ({href})");
+            ensure!(!href.starts_with(&admin.base), "{framer} frames {href}");
+        }
+        Ok(())
+    })
+    .await;
+}
+
 /// The Messages section: filters, search, unread-first, paging, ticking threads and marking
 /// them, marking everything matching.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -879,6 +945,14 @@ async fn orders_filter_views_per_role_and_the_outbox() {
                 .await?
                 .unwrap_or_default()
                 .contains("Battery arrived")
+        );
+        // The admin's policy (no page may frame it) still lets the mail show in its frame.
+        frame.enter_frame().await?;
+        let shown = text(b, "blockquote").await;
+        b.enter_parent_frame().await?;
+        ensure!(
+            shown?.contains("Battery arrived"),
+            "the mail's frame is empty"
         );
         ensure!(
             !texts(b, "table.list td span.event").await?.is_empty(),

@@ -1,7 +1,7 @@
 //! The page shell (header with navigation, bell and user menu; one-time message; footer), the
 //! error pages, small pieces every page uses, and the static assets.
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -18,12 +18,6 @@ const SCRIPT: &str = include_str!("assets/app.js");
 const BELL_ICON: PreEscaped<&str> = PreEscaped(
     r#"<svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6v-5a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>"#,
 );
-
-/// What pages may load and do: only this server's own script and styles (inline styles are
-/// allowed for the mails' HTML bodies, shown in sandboxed frames).
-const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                      img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-                      frame-src 'self'; base-uri 'none'";
 
 /// The section of the navigation a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,12 +140,11 @@ fn user_menu(
     groups
 }
 
-/// The full page: shell around `page`, with the security headers.
+/// The full page: shell around `page`, never cached (it is one user's view).
 pub(crate) fn render(chrome: &Chrome, page: Page) -> Response {
     let markup = layout(chrome, &page);
     let mut response = (page.status, markup).into_response();
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

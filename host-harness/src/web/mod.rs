@@ -29,6 +29,12 @@
 //! for), every form is refused (403, the chooser again) and `GET /events` answers 403. There is
 //! no default user: a page another site frames (its cookie withheld) acts as nobody.
 //!
+//! Every response (pages, error pages, refusals, assets, the event stream) carries a strict
+//! `Content-Security-Policy` (only this server's own script and stylesheet, no inline script
+//! or style, forms and connections to this server only, `frame-ancestors 'none'`),
+//! `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff` and `Referrer-Policy:
+//! same-origin`: no page of any site may frame the admin and click through its forms.
+//!
 //! The bell is live: the host's notification capture tells [`WebApp`] of every push
 //! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream
 //! forwards the acting user's `counts-changed` events.
@@ -92,6 +98,8 @@ impl WebApp {
             .route("/assets/app.js", get(html::script))
             .fallback(html::not_found)
             .layer(axum::middleware::from_fn(app::same_site_only))
+            // Outermost, so the refusals of `same_site_only` get the headers too.
+            .layer(axum::middleware::from_fn(app::security_headers))
             .with_state(self.clone())
     }
 }

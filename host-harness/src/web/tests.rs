@@ -582,3 +582,78 @@ async fn without_a_known_user_the_admin_asks_who_you_are_and_shows_nothing() {
     assert!(!sam.body.contains("Forged"));
     assert!(!sam.body.contains(r#"class="badge dispute""#));
 }
+
+#[tokio::test]
+async fn every_response_refuses_framing_and_sniffing() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let request = |method: &str, path: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let sam: &[(&str, &str)] = &[("cookie", "om_as=s1")];
+    let form = ("content-type", "application/x-www-form-urlencoded");
+    let cases = [
+        ("a page", request("GET", "/messages", sam)),
+        ("a HEAD", request("HEAD", "/orders/o1", sam)),
+        ("the chooser", request("GET", "/orders", &[])),
+        ("a refusal page", request("GET", "/orders/nope", sam)),
+        ("a bad request", request("GET", "/messages?filter=x", sam)),
+        ("an unknown path", request("GET", "/nowhere", sam)),
+        ("a wrong method", request("GET", "/as", sam)),
+        ("the stylesheet", request("GET", "/assets/app.css", &[])),
+        ("the script", request("GET", "/assets/app.js", &[])),
+        ("the event stream", request("GET", "/events", sam)),
+        ("a redirect", request("GET", "/", sam)),
+        ("a refused switch", request("POST", "/as", &[form])),
+        ("a malformed form", request("POST", "/as", &[])),
+        (
+            "a forged form",
+            request(
+                "POST",
+                "/outbox/deliver",
+                &[
+                    ("cookie", "om_as=s1"),
+                    ("origin", "http://evil.example"),
+                    form,
+                ],
+            ),
+        ),
+        (
+            "a rebound host",
+            request("GET", "/messages", &[("host", "evil.example")]),
+        ),
+    ];
+    for (what, request) in cases {
+        let response = app.router().oneshot(request).await.unwrap();
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let policy = header("content-security-policy");
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        ] {
+            assert!(
+                policy.split(';').any(|d| d.trim() == directive),
+                "{what} ({}): `{directive}` missing from {policy:?}",
+                response.status()
+            );
+        }
+        assert!(!policy.contains("unsafe"), "{what}: {policy}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{what}");
+    }
+    app.close_streams();
+}
