@@ -58,6 +58,7 @@
 //! ```
 
 mod app;
+mod guard;
 mod html;
 mod live;
 mod messages;
@@ -97,9 +98,9 @@ impl WebApp {
             .route("/assets/app.css", get(html::stylesheet))
             .route("/assets/app.js", get(html::script))
             .fallback(html::not_found)
-            .layer(axum::middleware::from_fn(app::same_site_only))
+            .layer(axum::middleware::from_fn(guard::same_site_only))
             // Outermost, so the refusals of `same_site_only` get the headers too.
-            .layer(axum::middleware::from_fn(app::security_headers))
+            .layer(axum::middleware::from_fn(guard::security_headers))
             .with_state(self.clone())
     }
 }
