@@ -2,9 +2,10 @@
 //! refusal of what another site could make a visitor's browser send.
 
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERER, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -30,28 +31,81 @@ pub(crate) async fn security_headers(request: axum::extract::Request, next: Next
 }
 
 /// Refuses what another site could make a visitor's browser send, since the admin has no
-/// login: a `Host` that is neither `localhost` nor an IP address (a DNS-rebinding page), and a
-/// form whose `Origin` is not this server (421 and 403).
+/// login: a `Host` that is neither `localhost` nor an IP address (a DNS-rebinding page, 421),
+/// and a form (any method but GET and HEAD) that [`initiator`] says came from elsewhere (403).
+///
+/// A form none of whose `Origin`, `Sec-Fetch-Site` and `Referer` says anything is accepted, on
+/// purpose: browsers send `Origin` with every POST (and `Sec-Fetch-Site` too, to `localhost`
+/// and loopback addresses), so only a client that is not a browser (curl, a script) sends
+/// none, and such a client could send whatever headers it liked anyway.
 pub(crate) async fn same_site_only(request: axum::extract::Request, next: Next) -> Response {
     let headers = request.headers();
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-    if let Some(host) = host
+    if let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok())
         && !local_host(host)
     {
         let text = "open the admin by IP address or as localhost";
         return (StatusCode::MISDIRECTED_REQUEST, text).into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD)
-        && let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok())
+        && initiator(headers) == Initiator::Elsewhere
     {
-        let same = host.is_some_and(|h| {
-            origin.strip_prefix("http://") == Some(h) || origin.strip_prefix("https://") == Some(h)
-        });
-        if !same {
-            return (StatusCode::FORBIDDEN, "forms from other sites are refused").into_response();
-        }
+        return (StatusCode::FORBIDDEN, "forms from other sites are refused").into_response();
     }
     next.run(request).await
+}
+
+/// Who made the browser send a request, as far as its headers tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Initiator {
+    /// A page of this server (same scheme, host and port), or the user (an address typed, a
+    /// bookmark).
+    ThisServer,
+    /// A page of another site, or of another port of this host (a "same-site" page: cookies
+    /// marked `SameSite=Strict` still come along).
+    Elsewhere,
+    /// No header says: not a browser (curl, a script), or an old one.
+    Unknown,
+}
+
+/// Whom `headers` name as a request's initiator: `Origin` (`null` names no one of this
+/// server), `Sec-Fetch-Site` (`same-origin`, or `none` for the user's own doing) and the
+/// origin of `Referer` must each, when present, say this server (the `Host` asked for);
+/// any that says otherwise makes it [`Initiator::Elsewhere`].
+pub(crate) fn initiator(headers: &HeaderMap) -> Initiator {
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    let ours = |origin: &str| {
+        host.is_some_and(|host| {
+            let authority = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            authority == Some(host)
+        })
+    };
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or_default());
+    let says_ours = [
+        text(ORIGIN).map(ours),
+        text(SEC_FETCH_SITE).map(|site| matches!(site, "same-origin" | "none")),
+        text(REFERER).map(|referer| ours(origin_of(referer))),
+    ];
+    if says_ours.contains(&Some(false)) {
+        Initiator::Elsewhere
+    } else if says_ours.contains(&Some(true)) {
+        Initiator::ThisServer
+    } else {
+        Initiator::Unknown
+    }
+}
+
+/// The `Sec-Fetch-Site` header (the `http` crate has no constant for it).
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+/// The `scheme://authority` a URL starts with (all of it if nothing follows).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
 }
 
 /// Whether a `Host` header names `localhost` or an IP address (any port).

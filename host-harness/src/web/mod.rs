@@ -35,6 +35,12 @@
 //! `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff` and `Referrer-Policy:
 //! same-origin`: no page of any site may frame the admin and click through its forms.
 //!
+//! A form another site's page makes the browser send is refused (403): each of `Origin`
+//! (`null` included), `Sec-Fetch-Site` and `Referer` that the request carries must name this
+//! server (same host and port). A form with none of the three is accepted on purpose: every
+//! browser sends `Origin` with a POST, so only a client that is not a browser (curl) omits
+//! them all. A `Host` other than `localhost` or an IP address is refused (421, DNS rebinding).
+//!
 //! The bell is live: the host's notification capture tells [`WebApp`] of every push
 //! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream
 //! forwards the acting user's `counts-changed` events.

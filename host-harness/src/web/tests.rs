@@ -657,3 +657,71 @@ async fn every_response_refuses_framing_and_sniffing() {
     }
     app.close_streams();
 }
+
+#[tokio::test]
+async fn a_form_from_another_site_is_refused_whichever_header_tells() {
+    let app = admin(MultivendorMode::SeparateShops);
+    let own = "http://127.0.0.1:8080";
+    // (what the browser said, accepted)
+    let table: &[(&[(&str, &str)], bool)] = &[
+        (&[("origin", own)], true),
+        (&[("origin", "https://127.0.0.1:8080")], true),
+        (&[("origin", "http://evil.example")], false),
+        (&[("origin", "http://127.0.0.1:9999")], false),
+        (&[("origin", "null")], false),
+        (&[("origin", "")], false),
+        (&[("origin", own), ("sec-fetch-site", "cross-site")], false),
+        (
+            &[("origin", own), ("referer", "http://evil.example/")],
+            false,
+        ),
+        (&[("sec-fetch-site", "same-origin")], true),
+        (&[("sec-fetch-site", "none")], true),
+        (&[("sec-fetch-site", "cross-site")], false),
+        (&[("sec-fetch-site", "same-site")], false),
+        (&[("sec-fetch-site", "what")], false),
+        (
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("referer", "http://127.0.0.1:8080/orders/o1"),
+            ],
+            false,
+        ),
+        (&[("referer", "http://127.0.0.1:8080/orders/o1")], true),
+        (&[("referer", "http://127.0.0.1:8080")], true),
+        (&[("referer", "http://evil.example/orders/o1")], false),
+        (&[("referer", "http://127.0.0.1:8080@evil.example/")], false),
+        (&[("referer", "http://127.0.0.1:80801/")], false),
+        (&[("referer", "http://127.0.0.1:9999/")], false),
+        (&[("referer", "/orders/o1")], false),
+        // None of the three: not a browser (curl, a script), accepted (see `same_site_only`).
+        (&[], true),
+    ];
+    for (i, (headers, accepted)) in table.iter().enumerate() {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/orders/o1/messages")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, "om_as=s1")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (name, value) in *headers {
+            request = request.header(*name, *value);
+        }
+        let body = format!("body=case-{i}-end");
+        let reply = call(&app, request.body(Body::from(body)).unwrap()).await;
+        let expected = if *accepted {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(reply.status, expected, "{headers:?}: {}", reply.body);
+    }
+    let thread = get(&app, "/orders/o1", "s1").await;
+    for (i, (headers, accepted)) in table.iter().enumerate() {
+        assert_eq!(
+            thread.body.contains(&format!("case-{i}-end")),
+            *accepted,
+            "{headers:?}"
+        );
+    }
+}
