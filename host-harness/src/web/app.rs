@@ -12,10 +12,11 @@ use axum::Form;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tokio::sync::{broadcast, watch};
 
+use super::guard::{self, Initiator};
 use super::html::{self, Chrome, Page};
 use crate::cli::ops::Refusal;
 use crate::cli::store::Workspace;
@@ -118,11 +119,10 @@ impl WebApp {
         let Some(actor) = acting.actor else {
             return html::chooser(self.inner(), &acting.here, false);
         };
-        let flash = acting
-            .flash_id
-            .as_deref()
-            .and_then(|id| self.take_flash(id));
-        let clear_flash = acting.flash_id.is_some();
+        // Showing the one-time message uses it up: only when the user opened the page.
+        let flash_id = acting.flash_id.filter(|_| acting.user_opened);
+        let flash = flash_id.as_deref().and_then(|id| self.take_flash(id));
+        let clear_flash = flash_id.is_some();
         let here = acting.here;
         let rendered = self
             .blocking(move |cx| {
@@ -462,6 +462,10 @@ pub(crate) struct Acting {
     flash_id: Option<String>,
     /// The request's path and query.
     pub(crate) here: String,
+    /// Whether the user opened the page in the admin: a GET (not a HEAD) that no page of
+    /// another site or port made the browser send (see [`guard::initiator`]). Only then may
+    /// showing a page change something (mark a thread read, use up the one-time message).
+    pub(crate) user_opened: bool,
 }
 
 impl FromRequestParts<WebApp> for Acting {
@@ -474,7 +478,10 @@ impl FromRequestParts<WebApp> for Acting {
             .and_then(|id| directory.actor(&id));
         // The router is not nested, so this is the URI the browser asked for.
         let here = &parts.uri;
+        let user_opened =
+            parts.method == Method::GET && guard::initiator(&parts.headers) != Initiator::Elsewhere;
         Ok(Self {
+            user_opened,
             actor,
             flash_id: cookie(parts, FLASH_COOKIE)
                 .filter(|v| !v.is_empty())

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | `GET /messages` | the Messages section: filters, search, unread-first, paging, bulk marking |
 //! | `GET /orders` | the orders list with its Messages filter (all / with unread / with messages) |
-//! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes) or its details |
+//! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes; opening it marks the thread read) or its details |
 //! | `GET /outbox` | pending and dead outbox entries, the mails (text and HTML) and notifications sent |
 //! | `GET /events` | server-sent events for the acting user: `counts-changed`, `notice` |
 //! | `POST /as` | choose or switch the acting user (a cookie) |
@@ -40,6 +40,9 @@
 //! server (same host and port). A form with none of the three is accepted on purpose: every
 //! browser sends `Origin` with a POST, so only a client that is not a browser (curl) omits
 //! them all. A `Host` other than `localhost` or an IP address is refused (421, DNS rebinding).
+//! Showing a page changes something (marks the thread read, uses up the one-time message)
+//! only for a GET the user made: not for a HEAD, nor for a request whose headers say a page of
+//! another site or port made it (an `<img>` pointing at an order, say).
 //!
 //! The bell is live: the host's notification capture tells [`WebApp`] of every push
 //! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream

@@ -725,3 +725,60 @@ async fn a_form_from_another_site_is_refused_whichever_header_tells() {
         );
     }
 }
+
+#[tokio::test]
+async fn only_opening_a_thread_in_the_admin_marks_it_read() {
+    let app = admin(MultivendorMode::SeparateShops);
+    post(
+        &app,
+        "/orders/o3/messages",
+        "c2",
+        &[("body", "Where is it?")],
+    )
+    .await;
+    let unread_for_sam = async || {
+        let list = get(&app, "/messages?filter=unread", "s1").await;
+        list.body.contains(r#"data-order="o3""#)
+    };
+    assert!(unread_for_sam().await);
+    // A refused form leaves Sam a one-time message; what does not mark read keeps it too.
+    let refused = post(&app, "/orders/o3/dispute/open", "s1", &[("reason", "")]).await;
+    let flash = refused.flash().expect("a one-time message");
+    let visit = |method: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri("/orders/o3")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, format!("om_as=s1; om_flash={flash}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let changes_nothing: [(&str, &[(&str, &str)]); 6] = [
+        ("HEAD", &[]),
+        ("HEAD", &[("sec-fetch-site", "same-origin")]),
+        ("GET", &[("sec-fetch-site", "cross-site")]),
+        // A page on another port of this host: same site, so the cookie comes along.
+        ("GET", &[("sec-fetch-site", "same-site")]),
+        ("GET", &[("referer", "http://127.0.0.1:9999/")]),
+        ("GET", &[("origin", "http://evil.example")]),
+    ];
+    for (method, headers) in changes_nothing {
+        let reply = call(&app, visit(method, headers)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{method} {headers:?}");
+        assert!(
+            !reply.cookies.iter().any(|c| c.starts_with("om_flash=")),
+            "{method} {headers:?} used up the one-time message"
+        );
+        assert!(
+            unread_for_sam().await,
+            "{method} {headers:?} marked it read"
+        );
+    }
+    // Sam opens it in the admin: read, and the one-time message shown (and cleared).
+    let opened = call(&app, visit("GET", &[("sec-fetch-site", "same-origin")])).await;
+    assert!(opened.body.contains("invalid-input"), "{}", opened.body);
+    assert!(opened.cookies.iter().any(|c| c.starts_with("om_flash=;")));
+    assert!(!unread_for_sam().await);
+}
