@@ -32,6 +32,15 @@ const FLASH_COOKIE: &str = "om_flash";
 const POOL_SIZE: usize = 8;
 /// One-time messages kept until shown; the oldest go first.
 const FLASH_CAPACITY: usize = 512;
+/// The most one one-time message keeps (see [`Flash::kept_bytes`]): what was typed in a
+/// refused form (up to the 2 MB of a request) is cut to fit.
+pub(crate) const FLASH_MAX_BYTES: usize = 64 * 1024;
+/// The most of its text a one-time message keeps (the addon's and host's are far shorter).
+const FLASH_TEXT_MAX_BYTES: usize = 4 * 1024;
+/// The most all the one-time messages keep together; the oldest go first.
+const FLASH_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+/// Added to a one-time message whose echo was cut.
+const CUT_NOTE: &str = "(What you typed was long: only its start is kept.)";
 
 /// The web admin over one workspace: cheap to clone (clones share everything). Build it with
 /// [`WebApp::new`], route with [`WebApp::router`], run with [`super::serve`].
@@ -193,22 +202,17 @@ impl WebApp {
     }
 
     fn store_flash(&self, flash: Flash) -> String {
-        let id = token();
-        let mut flashes = lock(&self.0.flashes);
-        if flashes.order.len() >= FLASH_CAPACITY
-            && let Some(oldest) = flashes.order.pop_front()
-        {
-            flashes.by_id.remove(&oldest);
-        }
-        flashes.order.push_back(id.clone());
-        flashes.by_id.insert(id.clone(), flash);
-        id
+        lock(&self.0.flashes).store(flash)
     }
 
     fn take_flash(&self, id: &str) -> Option<Flash> {
-        let mut flashes = lock(&self.0.flashes);
-        flashes.order.retain(|i| i != id);
-        flashes.by_id.remove(id)
+        lock(&self.0.flashes).take(id)
+    }
+
+    /// The bytes the one-time messages waiting for their page keep, counted afresh.
+    #[cfg(test)]
+    pub(crate) fn kept_flash_bytes(&self) -> usize {
+        lock(&self.0.flashes).recount()
     }
 }
 
@@ -342,6 +346,39 @@ impl Flash {
         }
     }
 
+    /// The bytes this message keeps: the allocations of all its strings.
+    fn kept_bytes(&self) -> usize {
+        let optional = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+        let echo: usize = (self.echo.values.iter())
+            .map(|(k, v)| k.capacity() + v.capacity())
+            .sum();
+        self.user.capacity()
+            + self.text.capacity()
+            + optional(&self.kind)
+            + optional(&self.field)
+            + echo
+    }
+
+    /// This message cut to keep at most [`FLASH_MAX_BYTES`] (unless the names in it alone are
+    /// longer): its text to [`FLASH_TEXT_MAX_BYTES`], what was typed to the room left, and
+    /// then the text says so.
+    fn cut_to_size(mut self) -> Self {
+        cut(&mut self.text, FLASH_TEXT_MAX_BYTES);
+        let typed: usize = self.echo.values.iter().map(|(_, v)| v.capacity()).sum();
+        let rest = self.kept_bytes() - typed + " ".len() + CUT_NOTE.len();
+        let mut room = FLASH_MAX_BYTES.saturating_sub(rest);
+        let mut was_cut = false;
+        for (_, value) in &mut self.echo.values {
+            was_cut |= cut(value, room);
+            room -= value.capacity();
+        }
+        if was_cut {
+            self.text = format!("{} {CUT_NOTE}", self.text);
+            self.text.shrink_to_fit();
+        }
+        self
+    }
+
     /// Whether this is an error about form `form`.
     pub(crate) fn error_for(&self, form: &str) -> bool {
         !self.ok && self.echo.form == form
@@ -409,10 +446,66 @@ pub(crate) fn status_of(error: &anyhow::Error) -> StatusCode {
     }
 }
 
+/// Cuts `s` to at most `max` bytes (at a character boundary) and lets the rest of its
+/// allocation go; whether any text was cut.
+fn cut(s: &mut String, max: usize) -> bool {
+    if s.capacity() <= max {
+        return false;
+    }
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let was_cut = end < s.len();
+    *s = s[..end].to_owned();
+    was_cut
+}
+
+/// The one-time messages waiting for their page, by id, bounded in count
+/// ([`FLASH_CAPACITY`]) and bytes ([`FLASH_BUDGET_BYTES`], each message cut to
+/// [`FLASH_MAX_BYTES`]): a flood of refused forms cannot pin memory. The oldest go first.
 #[derive(Default)]
 struct Flashes {
     by_id: HashMap<String, Flash>,
+    /// Ids, oldest first.
     order: VecDeque<String>,
+    /// What the messages keep, [`Flash::kept_bytes`] summed.
+    bytes: usize,
+}
+
+impl Flashes {
+    /// Keeps `flash` (cut to size), letting the oldest go to stay within bounds; its id.
+    fn store(&mut self, flash: Flash) -> String {
+        let flash = flash.cut_to_size();
+        let size = flash.kept_bytes();
+        while self.order.len() >= FLASH_CAPACITY || self.bytes + size > FLASH_BUDGET_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = self.by_id.remove(&oldest) {
+                self.bytes -= gone.kept_bytes();
+            }
+        }
+        let id = token();
+        self.order.push_back(id.clone());
+        self.by_id.insert(id.clone(), flash);
+        self.bytes += size;
+        id
+    }
+
+    /// The message `id`, no longer kept.
+    fn take(&mut self, id: &str) -> Option<Flash> {
+        let flash = self.by_id.remove(id)?;
+        self.order.retain(|i| i != id);
+        self.bytes -= flash.kept_bytes();
+        Some(flash)
+    }
+
+    /// What the messages keep, counted afresh (not from `bytes`).
+    #[cfg(test)]
+    fn recount(&self) -> usize {
+        self.by_id.values().map(Flash::kept_bytes).sum()
+    }
 }
 
 /// An unpredictable token (one-time message ids, idempotency keys of forms).
@@ -607,6 +700,54 @@ mod tests {
         }
         assert_eq!(percent_encode("a b/é"), "a%20b%2F%C3%A9");
         assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn the_kept_notices_are_bounded_in_count_and_bytes() {
+        let notice = |text: String, typed: &str| Flash {
+            user: "c1".into(),
+            ok: false,
+            text,
+            kind: Some("invalid-input".into()),
+            field: Some("body".into()),
+            echo: Echo::of("reply", &[("body", typed)]),
+        };
+        let mut flashes = Flashes::default();
+        let ids: Vec<String> = (0..FLASH_CAPACITY + 5)
+            .map(|i| flashes.store(notice(format!("no {i}"), "short")))
+            .collect();
+        assert_eq!(flashes.by_id.len(), FLASH_CAPACITY);
+        assert!(flashes.take(&ids[0]).is_none(), "the oldest went");
+        let newest = flashes.take(&ids[FLASH_CAPACITY + 4]).expect("the newest");
+        assert_eq!(newest.text, format!("no {}", FLASH_CAPACITY + 4));
+        assert_eq!(
+            newest.echo.value("reply", "body"),
+            Some("short"),
+            "kept whole"
+        );
+
+        // Long text and typing (two-byte characters, so cuts fall inside one).
+        let typed = "é".repeat(100_000);
+        let text = "ü".repeat(10_000);
+        let last = (0..FLASH_CAPACITY)
+            .map(|_| flashes.store(notice(text.clone(), &typed)))
+            .last()
+            .unwrap();
+        let kept = flashes.recount();
+        assert_eq!(kept, flashes.bytes);
+        assert!(kept <= FLASH_BUDGET_BYTES, "{kept} bytes kept");
+        assert!(
+            flashes
+                .by_id
+                .values()
+                .all(|f| f.kept_bytes() <= FLASH_MAX_BYTES)
+        );
+        let cut = flashes.take(&last).expect("the newest");
+        let echoed = cut.echo.value("reply", "body").unwrap();
+        assert!(echoed.len() > FLASH_MAX_BYTES / 2, "{}", echoed.len());
+        assert!(typed.starts_with(echoed));
+        assert!(cut.text.starts_with(&"ü".repeat(FLASH_TEXT_MAX_BYTES / 2)));
+        assert!(cut.text.ends_with(CUT_NOTE));
     }
 
     #[test]

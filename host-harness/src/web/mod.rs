@@ -21,7 +21,9 @@
 //! | `POST /outbox/deliver` | `maintenance.deliver-pending` until done |
 //!
 //! Every form posts and redirects (POST, redirect, GET); what it did, or the addon's refusal
-//! with its kind, comes back as a one-time message on the next page.
+//! with its kind, comes back as a one-time message on the next page. The messages wait in
+//! memory, bounded: at most 512 and 4 MiB together (the oldest go first), each at most 64 KiB
+//! (what was typed in a refused form is given back cut to fit, and the message says so).
 //!
 //! The admin has no login: who acts is a cookie, set by `POST /as`. Without it, or with one
 //! naming no user of the directory, every page is the chooser ("Choose who you are": the

@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use futures_util::StreamExt;
 use tower::ServiceExt;
 
+use super::app::FLASH_MAX_BYTES;
 use super::{WebApp, install_marketplace_if_empty};
 use crate::cli::store::{Location, OpenOptions, Workspace};
 use crate::types::MultivendorMode;
@@ -781,4 +782,40 @@ async fn only_opening_a_thread_in_the_admin_marks_it_read() {
     assert!(opened.body.contains("invalid-input"), "{}", opened.body);
     assert!(opened.cookies.iter().any(|c| c.starts_with("om_flash=;")));
     assert!(!unread_for_sam().await);
+}
+
+#[tokio::test]
+async fn a_refused_form_keeps_a_bounded_notice() {
+    let app = admin(MultivendorMode::SeparateShops);
+    // Over the addon's 100,000-character limit for a message: refused, and echoed back.
+    let typed = "x".repeat(1_000_000);
+    let posts = 8;
+    let mut refused = Vec::new();
+    for _ in 0..posts {
+        refused.push(post(&app, "/orders/o1/messages", "c1", &[("body", &typed)]).await);
+    }
+    let kept = app.kept_flash_bytes();
+    assert!(
+        kept <= posts * FLASH_MAX_BYTES,
+        "{posts} notices keep {kept} bytes"
+    );
+    // The notice still says why, and gives back the start of what was typed.
+    let page = follow(&app, &refused[0], "c1").await;
+    assert!(
+        page.body
+            .contains(r#"<span class="kind">invalid-input</span> body:"#),
+        "{}",
+        &page.body[..2000.min(page.body.len())]
+    );
+    assert!(page.body.contains("only its start is kept"));
+    let echoed = page
+        .body
+        .split_once(r#"id="reply-body""#)
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split_once("</textarea>"))
+        .map(|(echoed, _)| echoed)
+        .expect("the reply box");
+    assert!(echoed.len() > 1000 && echoed.len() <= FLASH_MAX_BYTES);
+    assert!(echoed.bytes().all(|b| b == b'x'), "only what was typed");
+    assert!(app.kept_flash_bytes() < kept, "a notice shown is let go");
 }
