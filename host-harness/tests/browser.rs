@@ -865,7 +865,7 @@ async fn messages_section_filters_search_paging_and_marking() {
 }
 
 /// The orders list's Messages filter, a customer's and a vendor's view of the same store, and
-/// the outbox's mails (their HTML bodies in a sandboxed frame).
+/// the outbox's mails (staff only; their HTML bodies in a sandboxed frame).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium: run .ci/browser"]
 async fn orders_filter_views_per_role_and_the_outbox() {
@@ -922,8 +922,16 @@ async fn orders_filter_views_per_role_and_the_outbox() {
         goto(b, &admin, "/orders").await?;
         ensure!(rows(b).await? == ["o4", "o2"]);
 
-        // The outbox: the demo's mails and Alice's, with both bodies.
+        // The outbox is for staff: Ben has no link to it, and gets a refusal with no mail.
+        ensure!(!exists(b, "nav.sections a[href='/outbox']").await?);
         goto(b, &admin, "/outbox").await?;
+        ensure!(text(b, "h1").await? == "Staff only");
+        ensure!(text(b, ".flash.error .kind").await? == "staff-only");
+        ensure!(!exists(b, "details.mail").await?);
+
+        // Sam's outbox: the demo's mails and Alice's, with both bodies.
+        act_as(b, "s1", "Sam").await?;
+        navigate(b, "nav.sections a[href='/outbox']").await?;
         let subjects = texts(b, "details.mail summary .subject").await?;
         ensure!(subjects.len() >= 7, "{subjects:?}");
         ensure!(subjects[0].contains("1001"), "{subjects:?}");

@@ -21,7 +21,7 @@ use super::html::{self, Chrome, Page};
 use crate::cli::ops::Refusal;
 use crate::cli::store::Workspace;
 use crate::host::{Directory, Host, Push};
-use crate::types::{Actor, Error};
+use crate::types::{Actor, Error, Role};
 use crate::{Harness, Session};
 
 /// The cookie naming the acting user.
@@ -331,8 +331,8 @@ impl Flash {
     fn failure(user: String, error: &anyhow::Error, echo: Echo) -> Self {
         let (kind, text, field) = match Refusal::of(error) {
             Some(Refusal(e)) => (e.kind().to_owned(), message(e), field(e)),
-            None => match error.downcast_ref::<BadRequest>() {
-                Some(BadRequest(text)) => ("bad-request".to_owned(), text.clone(), None),
+            None => match AdminRefusal::of(error) {
+                Some(r) => (r.kind.to_owned(), r.text, None),
                 None => ("host".to_owned(), host_message(error), None),
             },
         };
@@ -431,6 +431,53 @@ impl std::fmt::Display for BadRequest {
 
 impl std::error::Error for BadRequest {}
 
+/// A part of the admin for staff only (the mail outbox), asked for by someone else.
+#[derive(Debug)]
+pub(crate) struct StaffOnly;
+
+impl std::fmt::Display for StaffOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the mail outbox is for staff only: it holds every mail the store sent")
+    }
+}
+
+impl std::error::Error for StaffOnly {}
+
+/// Whether `actor` is one of the store's staff.
+pub(crate) fn is_staff(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin)
+}
+
+/// A refusal of the admin itself, not the addon's ([`BadRequest`], [`StaffOnly`]): its page
+/// title, kind, text and status.
+pub(crate) struct AdminRefusal {
+    pub(crate) title: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) text: String,
+    pub(crate) status: StatusCode,
+}
+
+impl AdminRefusal {
+    /// `error` as one, if it is one.
+    pub(crate) fn of(error: &anyhow::Error) -> Option<Self> {
+        if let Some(BadRequest(text)) = error.downcast_ref::<BadRequest>() {
+            return Some(Self {
+                title: "Bad request",
+                kind: "bad-request",
+                text: text.clone(),
+                status: StatusCode::BAD_REQUEST,
+            });
+        }
+        let staff_only = error.downcast_ref::<StaffOnly>()?;
+        Some(Self {
+            title: "Staff only",
+            kind: "staff-only",
+            text: staff_only.to_string(),
+            status: StatusCode::FORBIDDEN,
+        })
+    }
+}
+
 /// The HTTP status for a failure: the refusal's kind decides, a host error is 500.
 pub(crate) fn status_of(error: &anyhow::Error) -> StatusCode {
     match Refusal::of(error) {
@@ -441,8 +488,7 @@ pub(crate) fn status_of(error: &anyhow::Error) -> StatusCode {
             Error::InvalidState(_) | Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Storage(_) | Error::Directory(_) => StatusCode::SERVICE_UNAVAILABLE,
         },
-        None if error.downcast_ref::<BadRequest>().is_some() => StatusCode::BAD_REQUEST,
-        None => StatusCode::INTERNAL_SERVER_ERROR,
+        None => AdminRefusal::of(error).map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status),
     }
 }
 

@@ -6,7 +6,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::app::{Cx, Flash, Inner, host_message, message, percent_encode, status_of};
+use super::app::{
+    AdminRefusal, Cx, Flash, Inner, host_message, is_staff, message, percent_encode, status_of,
+};
 use crate::cli::ops::{Refusal, accepted, mode_name};
 use crate::cli::report;
 use crate::host::Directory;
@@ -170,7 +172,9 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
                         nav.sections {
                             (nav(Nav::Messages, "/messages", "Messages"))
                             (nav(Nav::Orders, "/orders", "Orders"))
-                            (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                            @if chrome.actor().is_some_and(is_staff) {
+                                (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                            }
                         }
                     }
                     div.spacer {}
@@ -278,8 +282,8 @@ pub(crate) fn failure_page(cx: &Cx<'_>, actor: &Actor, error: &anyhow::Error) ->
             };
             (title, e.kind().to_owned(), message(e))
         }
-        None => match error.downcast_ref::<super::app::BadRequest>() {
-            Some(b) => ("Bad request", "bad-request".to_owned(), b.0.clone()),
+        None => match AdminRefusal::of(error) {
+            Some(r) => (r.title, r.kind.to_owned(), r.text),
             None => ("Host error", "host".to_owned(), host_message(error)),
         },
     };

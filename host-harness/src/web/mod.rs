@@ -13,12 +13,12 @@
 //! | `GET /messages` | the Messages section: filters, search, unread-first, paging, bulk marking |
 //! | `GET /orders` | the orders list with its Messages filter (all / with unread / with messages) |
 //! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes; opening it marks the thread read) or its details |
-//! | `GET /outbox` | pending and dead outbox entries, the mails (text and HTML) and notifications sent |
+//! | `GET /outbox` | staff only: pending and dead outbox entries, the mails (text and HTML) and notifications sent |
 //! | `GET /events` | server-sent events for the acting user: `counts-changed`, `notice` |
 //! | `POST /as` | choose or switch the acting user (a cookie) |
 //! | `POST /messages/mark`, `/messages/mark-all` | mark a selection, or all matching, read or unread |
 //! | `POST /orders/{id}/messages`, `/read-state`, `/dispute/open`, `/dispute/close` | the order page's forms |
-//! | `POST /outbox/deliver` | `maintenance.deliver-pending` until done |
+//! | `POST /outbox/deliver` | staff only: `maintenance.deliver-pending` until done |
 //!
 //! Every form posts and redirects (POST, redirect, GET); what it did, or the addon's refusal
 //! with its kind, comes back as a one-time message on the next page. The messages wait in

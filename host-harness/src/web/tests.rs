@@ -819,3 +819,56 @@ async fn a_refused_form_keeps_a_bounded_notice() {
     assert!(echoed.bytes().all(|b| b == b'x'), "only what was typed");
     assert!(app.kept_flash_bytes() < kept, "a notice shown is let go");
 }
+
+#[tokio::test]
+async fn the_outbox_is_for_staff_only() {
+    let app = admin(MultivendorMode::SeparateShops);
+    post(
+        &app,
+        "/orders/o1/messages",
+        "c1",
+        &[("body", "Where is it?")],
+    )
+    .await;
+    let staff = get(&app, "/outbox", "s1").await;
+    assert_eq!(staff.status, StatusCode::OK);
+    assert!(staff.body.contains("New message about order 1001"));
+    assert!(staff.body.contains(r#"action="/outbox/deliver""#));
+    assert!(staff.body.contains(r#"href="/outbox""#), "the nav link");
+    let delivered = post(&app, "/outbox/deliver", "s1", &[]).await;
+    assert_eq!(delivered.location.as_deref(), Some("/outbox"));
+
+    for user in ["c1", "v1-anna", "v2-ben"] {
+        let page = get(&app, "/outbox", user).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{user}");
+        assert!(
+            page.body.contains("<h1>Staff only</h1>"),
+            "{user}: {}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains(r#"<span class="kind">staff-only</span>"#)
+        );
+        let deliver = send(&app, "/outbox/deliver", user, None, Some(&[])).await;
+        assert_eq!(deliver.status, StatusCode::FORBIDDEN, "{user}");
+        assert!(deliver.body.contains("<h1>Staff only</h1>"));
+        assert!(deliver.flash().is_none(), "{user}: a form went through");
+        let messages = get(&app, "/messages", user).await;
+        for reply in [page, deliver, messages] {
+            for data in [
+                "New message about",
+                "mails sent",
+                "notifications pushed",
+                "/outbox/deliver",
+                r#"href="/outbox""#,
+            ] {
+                assert!(
+                    !reply.body.contains(data),
+                    "{user} sees {data}: {}",
+                    reply.body
+                );
+            }
+        }
+    }
+}
