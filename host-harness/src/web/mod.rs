@@ -42,6 +42,7 @@
 //! server (same host and port). A form with none of the three is accepted on purpose: every
 //! browser sends `Origin` with a POST, so only a client that is not a browser (curl) omits
 //! them all. A `Host` other than `localhost` or an IP address is refused (421, DNS rebinding).
+//!
 //! Showing a page changes something (marks the thread read, uses up the one-time message)
 //! only for a GET the user made: not for a HEAD, nor for a request whose headers say a page of
 //! another site or port made it (an `<img>` pointing at an order, say).
