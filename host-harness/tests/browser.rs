@@ -310,6 +310,15 @@ async fn act_as(b: &Client, user: &str, name: &str) -> Result<()> {
     .await
 }
 
+/// Picks the acting user on the chooser, the page a browser without the cookie gets.
+async fn choose(b: &Client, user: &str, name: &str) -> Result<()> {
+    click(b, &format!(".chooser button[name=user][value='{user}']")).await?;
+    eventually(&format!("the header says {name} acts"), async || {
+        Ok(text(b, ".context strong").await.ok().as_deref() == Some(name))
+    })
+    .await
+}
+
 /// The one-time message of the page (success or error).
 async fn flash(b: &Client) -> Result<String> {
     text(b, ".flash").await
@@ -478,18 +487,17 @@ async fn dispute_story_with_a_live_bell() {
     with_browsers(2, async |b: &[Client]| {
         let (staff, other) = (&b[0], &b[1]);
 
-        // Staff (the default user: the first staff member) on the Messages section.
+        // Sam, staff, on the Messages section.
         goto(staff, &admin, "/messages").await?;
-        ensure!(text(staff, ".context strong").await? == "Sam");
+        choose(staff, "s1", "Sam").await?;
         let (messages_before, disputes_before) = bell(staff).await?;
         staff
             .execute("window.stillTheSamePage = true;", vec![])
             .await?;
 
         // Bob, a customer, writes on his order 1003 (from Acme Tools).
-        goto(other, &admin, "/messages").await?;
-        act_as(other, "c2", "Bob").await?;
         goto(other, &admin, "/orders/o3").await?;
+        choose(other, "c2", "Bob").await?;
         ensure!(text(other, "h1").await?.contains("Order #1003"));
         type_into(
             other,
@@ -624,6 +632,103 @@ async fn dispute_story_with_a_live_bell() {
     .await;
 }
 
+/// A browser without the acting-user cookie sees no one's data: the first visit asks who you
+/// are, and the choice comes back to the page asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: run .ci/browser"]
+async fn the_first_visit_asks_who_you_are() {
+    let admin = Admin::start(|_| {}).await.expect("the admin");
+    with_browsers(1, async |b: &[Client]| {
+        let b = &b[0];
+        goto(b, &admin, "/orders/o1").await?;
+        ensure!(text(b, "h1").await? == "Choose who you are");
+        for absent in [
+            "#bell",
+            ".context",
+            "li.msg",
+            "nav.sections",
+            "#acting-user",
+        ] {
+            ensure!(!exists(b, absent).await?, "the chooser shows `{absent}`");
+        }
+        let users = texts(b, ".chooser button[name=user]").await?;
+        ensure!(users.len() == 7, "{users:?}");
+        ensure!(users.iter().any(|u| u.contains("Alice")), "{users:?}");
+        choose(b, "c1", "Alice").await?;
+        ensure!(b.current_url().await?.path() == "/orders/o1");
+        ensure!(text(b, "h1").await?.contains("Order #1001"));
+        ensure!(texts(b, "li.msg").await?.len() == 6);
+        Ok(())
+    })
+    .await;
+}
+
+/// Serves a page of another site on a free loopback port: `/` frames `target` and a page of its
+/// own (`/own`), and counts in `window.loads` the frames that finished loading. Its address.
+async fn framing_site(target: String) -> Result<String> {
+    use axum::response::Html;
+    let page = format!(
+        r#"<!DOCTYPE html><title>Another site</title>
+<iframe id="own" src="/own" onload="window.loads = (window.loads || 0) + 1"></iframe>
+<iframe id="admin" src="{target}" onload="window.loads = (window.loads || 0) + 1"></iframe>"#
+    );
+    let site = axum::Router::new()
+        .route("/", axum::routing::get(async move || Html(page)))
+        .route(
+            "/own",
+            axum::routing::get(async || Html(r#"<p id="own">its own page</p>"#)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move { axum::serve(listener, site).await });
+    Ok(format!("{port}"))
+}
+
+/// The address of the document in frame `css`, and whether it shows the admin's header.
+async fn framed(b: &Client, css: &str) -> Result<(String, bool)> {
+    b.find(Locator::Css(css)).await?.enter_frame().await?;
+    let href = b.execute("return location.href;", vec![]).await;
+    let admin = exists(b, "header.top").await;
+    b.enter_parent_frame().await?;
+    let href = href?.as_str().unwrap_or_default().to_owned();
+    Ok((href, admin?))
+}
+
+/// No page may frame the admin (clickjacking: a framed form clicked through by the site around
+/// it): Chromium refuses the frame, from another site (no cookie) or from another port of the
+/// same host (the cookie would be sent), while the framing page's own frame loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium: run .ci/browser"]
+async fn no_page_may_frame_the_admin() {
+    let admin = Admin::start(|_| {}).await.expect("the admin");
+    let port = framing_site(admin.url("/orders/o1"))
+        .await
+        .expect("the framing site");
+    with_browsers(1, async |b: &[Client]| {
+        let b = &b[0];
+        goto(b, &admin, "/orders/o1").await?;
+        choose(b, "s1", "Sam").await?;
+        // `localhost` is another site than `127.0.0.1`; another port of the same IP is not.
+        for framer in [
+            format!("http://localhost:{port}/"),
+            format!("http://127.0.0.1:{port}/"),
+        ] {
+            b.goto(&framer).await?;
+            eventually(&format!("both frames of {framer} loaded"), async || {
+                Ok(b.execute("return window.loads;", vec![]).await? == json!(2))
+            })
+            .await?;
+            let (own, _) = framed(b, "#own").await?;
+            ensure!(own == format!("{framer}own"), "{own}");
+            let (href, shows_admin) = framed(b, "#admin").await?;
+            ensure!(!shows_admin, "{framer} frames the admin ({href})");
+            ensure!(!href.starts_with(&admin.base), "{framer} frames {href}");
+        }
+        Ok(())
+    })
+    .await;
+}
+
 /// The Messages section: filters, search, unread-first, paging, ticking threads and marking
 /// them, marking everything matching.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -634,7 +739,7 @@ async fn messages_section_filters_search_paging_and_marking() {
         let (staff, customer) = (&b[0], &b[1]);
         // Carol writes on her two orders; the demo left order 1001 read for Sam.
         goto(customer, &admin, "/messages").await?;
-        act_as(customer, "c3", "Carol").await?;
+        choose(customer, "c3", "Carol").await?;
         for (order, body) in [
             ("o4", "Which edition of the atlas did you send?"),
             ("o5", "Can I still change the delivery address?"),
@@ -645,6 +750,7 @@ async fn messages_section_filters_search_paging_and_marking() {
         }
 
         goto(staff, &admin, "/messages").await?;
+        choose(staff, "s1", "Sam").await?;
         ensure!(
             rows(staff).await? == ["o5", "o4", "o1"],
             "{:?}",
@@ -759,7 +865,7 @@ async fn messages_section_filters_search_paging_and_marking() {
 }
 
 /// The orders list's Messages filter, a customer's and a vendor's view of the same store, and
-/// the outbox's mails (their HTML bodies in a sandboxed frame).
+/// the outbox's mails (staff only; their HTML bodies in a sandboxed frame).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium: run .ci/browser"]
 async fn orders_filter_views_per_role_and_the_outbox() {
@@ -767,6 +873,7 @@ async fn orders_filter_views_per_role_and_the_outbox() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/orders").await?;
+        choose(b, "s1", "Sam").await?;
         ensure!(
             rows(b).await? == ["o5", "o4", "o3", "o2", "o1"],
             "{:?}",
@@ -815,8 +922,16 @@ async fn orders_filter_views_per_role_and_the_outbox() {
         goto(b, &admin, "/orders").await?;
         ensure!(rows(b).await? == ["o4", "o2"]);
 
-        // The outbox: the demo's mails and Alice's, with both bodies.
+        // The outbox is for staff: Ben has no link to it, and gets a refusal with no mail.
+        ensure!(!exists(b, "nav.sections a[href='/outbox']").await?);
         goto(b, &admin, "/outbox").await?;
+        ensure!(text(b, "h1").await? == "Staff only");
+        ensure!(text(b, ".flash.error .kind").await? == "staff-only");
+        ensure!(!exists(b, "details.mail").await?);
+
+        // Sam's outbox: the demo's mails and Alice's, with both bodies.
+        act_as(b, "s1", "Sam").await?;
+        navigate(b, "nav.sections a[href='/outbox']").await?;
         let subjects = texts(b, "details.mail summary .subject").await?;
         ensure!(subjects.len() >= 7, "{subjects:?}");
         ensure!(subjects[0].contains("1001"), "{subjects:?}");
@@ -838,6 +953,14 @@ async fn orders_filter_views_per_role_and_the_outbox() {
                 .await?
                 .unwrap_or_default()
                 .contains("Battery arrived")
+        );
+        // The admin's policy (no page may frame it) still lets the mail show in its frame.
+        frame.enter_frame().await?;
+        let shown = text(b, "blockquote").await;
+        b.enter_parent_frame().await?;
+        ensure!(
+            shown?.contains("Battery arrived"),
+            "the mail's frame is empty"
         );
         ensure!(
             !texts(b, "table.list td span.event").await?.is_empty(),
@@ -865,6 +988,7 @@ async fn warehouse_mode_shows_vendors_the_addons_refusal() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/messages").await?;
+        choose(b, "s1", "Sam").await?;
         ensure!(text(b, ".context .mode").await? == "warehouse");
         act_as(b, "v1-anna", "Anna").await?;
         ensure!(text(b, "h1").await? == "Vendors take no part here");
@@ -894,6 +1018,7 @@ async fn screenshots_of_the_main_pages() {
     with_browsers(1, async |b: &[Client]| {
         let b = &b[0];
         goto(b, &admin, "/messages").await?;
+        choose(b, "s1", "Sam").await?;
         // A busier store: Bob and Carol write, Anna answers Bob, Sam opens a dispute on 1003.
         for (user, name, order, body) in [
             (

@@ -1,12 +1,14 @@
 //! The page shell (header with navigation, bell and user menu; one-time message; footer), the
 //! error pages, small pieces every page uses, and the static assets.
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::app::{Cx, Flash, Inner, host_message, message, percent_encode, status_of};
+use super::app::{
+    AdminRefusal, Cx, Flash, Inner, host_message, is_staff, message, percent_encode, status_of,
+};
 use crate::cli::ops::{Refusal, accepted, mode_name};
 use crate::cli::report;
 use crate::host::Directory;
@@ -18,12 +20,6 @@ const SCRIPT: &str = include_str!("assets/app.js");
 const BELL_ICON: PreEscaped<&str> = PreEscaped(
     r#"<svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6v-5a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>"#,
 );
-
-/// What pages may load and do: only this server's own script and styles (inline styles are
-/// allowed for the mails' HTML bodies, shown in sandboxed frames).
-const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                      img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-                      frame-src 'self'; base-uri 'none'";
 
 /// The section of the navigation a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +59,7 @@ impl Page {
 
 /// The parts of the page shell that depend on the acting user.
 pub(crate) struct Chrome {
+    /// `None` on the chooser.
     actor: Option<Actor>,
     bell: Option<BellCounts>,
     mode: MultivendorMode,
@@ -79,25 +76,15 @@ const MENU_GROUP_CAP: usize = 100;
 
 impl Chrome {
     /// The bell of `actor` (none when the addon refuses it, as for a vendor in warehouse mode),
-    /// the mode and the user menu.
-    pub(crate) fn load(
-        cx: &mut Cx<'_>,
-        actor: Option<Actor>,
-        here: String,
-        flash: Option<Flash>,
-    ) -> Self {
-        let bell = actor
-            .as_ref()
-            .and_then(|a| accepted(cx.session.bell(a)).ok());
+    /// the mode and the user menu. (The chooser's shell has no actor: see [`chooser`].)
+    pub(crate) fn load(cx: &mut Cx<'_>, actor: Actor, here: String, flash: Option<Flash>) -> Self {
+        let bell = accepted(cx.session.bell(&actor)).ok();
         let directory = cx.directory();
         Self {
-            menu: user_menu(directory, actor.as_ref()),
-            role: actor
-                .as_ref()
-                .map(|a| role_text(&a.role, Some(directory)))
-                .unwrap_or_default(),
+            menu: user_menu(directory, Some(&actor)),
+            role: role_text(&actor.role, Some(directory)),
             mode: directory.settings().mode,
-            actor,
+            actor: Some(actor),
             bell,
             here,
             flash,
@@ -155,12 +142,11 @@ fn user_menu(
     groups
 }
 
-/// The full page: shell around `page`, with the security headers.
+/// The full page: shell around `page`, never cached (it is one user's view).
 pub(crate) fn render(chrome: &Chrome, page: Page) -> Response {
     let markup = layout(chrome, &page);
     let mut response = (page.status, markup).into_response();
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -182,10 +168,14 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
             body {
                 header.top {
                     a.brand href="/messages" { span.logo { "✉" } " Order messages" small { "admin" } }
-                    nav.sections {
-                        (nav(Nav::Messages, "/messages", "Messages"))
-                        (nav(Nav::Orders, "/orders", "Orders"))
-                        (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                    @if chrome.actor().is_some() {
+                        nav.sections {
+                            (nav(Nav::Messages, "/messages", "Messages"))
+                            (nav(Nav::Orders, "/orders", "Orders"))
+                            @if chrome.actor().is_some_and(is_staff) {
+                                (nav(Nav::Outbox, "/outbox", "Mail outbox"))
+                            }
+                        }
                     }
                     div.spacer {}
                     @if let Some(actor) = chrome.actor() {
@@ -292,8 +282,8 @@ pub(crate) fn failure_page(cx: &Cx<'_>, actor: &Actor, error: &anyhow::Error) ->
             };
             (title, e.kind().to_owned(), message(e))
         }
-        None => match error.downcast_ref::<super::app::BadRequest>() {
-            Some(b) => ("Bad request", "bad-request".to_owned(), b.0.clone()),
+        None => match AdminRefusal::of(error) {
+            Some(r) => (r.title, r.kind.to_owned(), r.text),
             None => ("Host error", "host".to_owned(), host_message(error)),
         },
     };
@@ -321,8 +311,62 @@ pub(crate) fn failure_page(cx: &Cx<'_>, actor: &Actor, error: &anyhow::Error) ->
     }
 }
 
+/// What a visitor acting as nobody (no cookie, or one naming no user of the directory) gets
+/// instead of a page, or of a refused form (`refused_form`: 403, saying why): who they can
+/// be, each user a button of the `POST /as` form that comes back to `next`. No one's data.
+pub(crate) fn chooser(inner: &Inner, next: &str, refused_form: bool) -> Response {
+    let directory = inner.directory();
+    let page = if directory.is_empty() {
+        empty_directory(inner)
+    } else {
+        let body = html! {
+            section.card.chooser {
+                h1 { "Choose who you are" }
+                @if refused_form {
+                    (error_box("no-user", "A form acts as a user: choose one, then send it again."))
+                }
+                p {
+                    "The admin has no login: it shows the store as the user you pick. Your "
+                    "choice is kept in a cookie of this browser; the menu at the top switches later."
+                }
+                form method="post" action="/as" {
+                    input type="hidden" name="next" value=(next);
+                    @for (group, users) in user_menu(directory, None) {
+                        h2 { (group) }
+                        ul.users {
+                            @for (id, name) in users {
+                                li {
+                                    button.secondary type="submit" name="user" value=(id) {
+                                        (name) " " code { (id) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Page::new("Choose who you are", Nav::None, body)
+    };
+    let chrome = Chrome {
+        actor: None,
+        bell: None,
+        mode: directory.settings().mode,
+        role: String::new(),
+        menu: Vec::new(),
+        here: next.to_owned(),
+        flash: None,
+    };
+    let status = if refused_form {
+        StatusCode::FORBIDDEN
+    } else {
+        page.status
+    };
+    render(&chrome, Page { status, ..page })
+}
+
 /// The page shown while the directory knows nobody.
-pub(crate) fn empty_directory(inner: &Inner) -> Page {
+fn empty_directory(inner: &Inner) -> Page {
     let location = inner.workspace.location.describe();
     Page::new(
         "No users yet",

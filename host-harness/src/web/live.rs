@@ -10,7 +10,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -19,33 +21,37 @@ use crate::cli::ops::accepted;
 use crate::cli::report;
 use crate::cli::views::BellView;
 use crate::host::Push;
-use crate::types::{BellCounts, Event};
+use crate::types::{Actor, BellCounts, Event};
 
-/// `GET /events`.
-pub(crate) async fn events(
-    State(app): State<WebApp>,
-    acting: Acting,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+/// `GET /events`: the stream, or 403 without an acting user.
+pub(crate) async fn events(State(app): State<WebApp>, acting: Acting) -> Response {
+    let Some(actor) = acting.actor else {
+        let text = "no acting user: choose who you are first";
+        return (StatusCode::FORBIDDEN, text).into_response();
+    };
+    stream_for(&app, actor).await.into_response()
+}
+
+async fn stream_for(
+    app: &WebApp,
+    actor: Actor,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<>> {
     // Subscribe before reading the bell, so no change falls between the two.
     let feed = app.inner().events.subscribe();
     let mut closing = app.inner().closing.subscribe();
-    let user = acting.actor.as_ref().map(|a| a.id.clone());
-    let initial = match acting.actor {
-        Some(actor) => app
-            .blocking(move |cx| accepted(cx.session.bell(&actor)).ok())
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
+    let user = actor.id.clone();
+    let initial = app
+        .blocking(move |cx| accepted(cx.session.bell(&actor)).ok())
+        .await
+        .ok()
+        .flatten();
     let first = stream::iter(initial.map(|c| Ok(counts_event(&c))));
     let updates = stream::unfold((feed, user), |(mut feed, user)| async move {
-        let user = user?;
         loop {
             match feed.recv().await {
                 Ok(push) => {
                     if let Some(event) = event_for(&push, &user) {
-                        return Some((Ok(event), (feed, Some(user))));
+                        return Some((Ok(event), (feed, user)));
                     }
                 }
                 // Missed some: the next change brings the bell up to date again.

@@ -12,16 +12,40 @@
 //! |---|---|
 //! | `GET /messages` | the Messages section: filters, search, unread-first, paging, bulk marking |
 //! | `GET /orders` | the orders list with its Messages filter (all / with unread / with messages) |
-//! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes) or its details |
-//! | `GET /outbox` | pending and dead outbox entries, the mails (text and HTML) and notifications sent |
+//! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes; opening it marks the thread read) or its details |
+//! | `GET /outbox` | staff only: pending and dead outbox entries, the mails (text and HTML) and notifications sent |
 //! | `GET /events` | server-sent events for the acting user: `counts-changed`, `notice` |
-//! | `POST /as` | switch the acting user (a cookie) |
+//! | `POST /as` | choose or switch the acting user (a cookie) |
 //! | `POST /messages/mark`, `/messages/mark-all` | mark a selection, or all matching, read or unread |
 //! | `POST /orders/{id}/messages`, `/read-state`, `/dispute/open`, `/dispute/close` | the order page's forms |
-//! | `POST /outbox/deliver` | `maintenance.deliver-pending` until done |
+//! | `POST /outbox/deliver` | staff only: `maintenance.deliver-pending` until done |
 //!
 //! Every form posts and redirects (POST, redirect, GET); what it did, or the addon's refusal
-//! with its kind, comes back as a one-time message on the next page.
+//! with its kind, comes back as a one-time message on the next page. The messages wait in
+//! memory, bounded: at most 512 and 4 MiB together (the oldest go first), each at most 64 KiB
+//! (what was typed in a refused form is given back cut to fit, and the message says so).
+//!
+//! The admin has no login: who acts is a cookie, set by `POST /as`. Without it, or with one
+//! naming no user of the directory, every page is the chooser ("Choose who you are": the
+//! directory's users, each a button of the `POST /as` form, which comes back to the page asked
+//! for), every form is refused (403, the chooser again) and `GET /events` answers 403. There is
+//! no default user: a page another site frames (its cookie withheld) acts as nobody.
+//!
+//! Every response (pages, error pages, refusals, assets, the event stream) carries a strict
+//! `Content-Security-Policy` (only this server's own script and stylesheet, no inline script
+//! or style, forms and connections to this server only, `frame-ancestors 'none'`),
+//! `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff` and `Referrer-Policy:
+//! same-origin`: no page of any site may frame the admin and click through its forms.
+//!
+//! A form another site's page makes the browser send is refused (403): each of `Origin`
+//! (`null` included), `Sec-Fetch-Site` and `Referer` that the request carries must name this
+//! server (same host and port). A form with none of the three is accepted on purpose: every
+//! browser sends `Origin` with a POST, so only a client that is not a browser (curl) omits
+//! them all. A `Host` other than `localhost` or an IP address is refused (421, DNS rebinding).
+//!
+//! Showing a page changes something (marks the thread read, uses up the one-time message)
+//! only for a GET the user made: not for a HEAD, nor for a request whose headers say a page of
+//! another site or port made it (an `<img>` pointing at an order, say).
 //!
 //! The bell is live: the host's notification capture tells [`WebApp`] of every push
 //! ([`Capture::subscribe`](crate::host::Capture::subscribe)), and each open page's event stream
@@ -46,6 +70,7 @@
 //! ```
 
 mod app;
+mod guard;
 mod html;
 mod live;
 mod messages;
@@ -85,7 +110,9 @@ impl WebApp {
             .route("/assets/app.css", get(html::stylesheet))
             .route("/assets/app.js", get(html::script))
             .fallback(html::not_found)
-            .layer(axum::middleware::from_fn(app::same_site_only))
+            .layer(axum::middleware::from_fn(guard::same_site_only))
+            // Outermost, so the refusals of `same_site_only` get the headers too.
+            .layer(axum::middleware::from_fn(guard::security_headers))
             .with_state(self.clone())
     }
 }

@@ -224,18 +224,22 @@ pub(crate) async fn order(
     Path(id): Path<String>,
     UrlQuery(params): UrlQuery<OrderParams>,
 ) -> Response {
+    let mark_read = acting.user_opened;
     app.page(acting, move |cx, actor, flash| {
-        order_page(cx, actor, &id, &params, flash)
+        order_page(cx, actor, &id, &params, flash, mark_read)
     })
     .await
 }
 
+/// The order page; `mark_read`: the user opened it, so opening the Messages tab marks the
+/// thread read.
 fn order_page(
     cx: &mut Cx<'_>,
     actor: &Actor,
     id: &str,
     params: &OrderParams,
     flash: Option<&Flash>,
+    mark_read: bool,
 ) -> Result<Page> {
     let details = match params.tab.as_deref().unwrap_or("messages") {
         "" | "messages" => false,
@@ -244,16 +248,19 @@ fn order_page(
             "unknown tab `{other}` (messages or details)"
         ))),
     };
-    // Opening the Messages tab opens the thread: the addon marks it read. The tab's count is
+    // Opening the Messages tab opens the thread: the addon marks it read (unless the page was
+    // not opened by the user: a HEAD, or a request another site made). The tab's count is
     // what was unread before.
     let (thread, unread) = if details {
         (None, accepted(cx.session.unread_count(actor, id))?)
     } else {
-        let request = ThreadRequest::new(id)
+        let mut request = ThreadRequest::new(id)
             .newest_first()
             .with_limit(THREAD_PAGE.min(cx.page_cap()))
-            .with_cursor(params.cursor.clone())
-            .marking_read();
+            .with_cursor(params.cursor.clone());
+        if mark_read {
+            request = request.marking_read();
+        }
         let page = accepted(cx.session.read_thread(actor, &request))?;
         let unread = page.unread_count;
         (Some(page), unread)

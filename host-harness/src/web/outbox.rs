@@ -3,13 +3,15 @@
 //! mail with its subject, recipients, text body and HTML body (shown in a sandboxed frame, so
 //! it can neither run scripts nor reach this page), and every notification.
 //! `POST /outbox/deliver` runs `maintenance.deliver-pending` until nothing is left.
+//!
+//! Staff only: the mails are every user's, so anyone else gets a 403 page (and no nav link).
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
 
-use super::app::{Acting, Cx, Done, Echo, WebApp};
+use super::app::{Acting, Cx, Done, Echo, StaffOnly, WebApp, is_staff};
 use super::html::{self, Nav, Page, order_url};
 use crate::cli::ops;
 use crate::cli::views::outbox_kind_name;
@@ -19,9 +21,15 @@ use crate::types::{Mail, OutboxEntry};
 /// Mails and notifications shown, newest first.
 const RECENT: usize = 50;
 
-/// `GET /outbox`.
+/// `GET /outbox`: staff only (403 for anyone else).
 pub(crate) async fn page(State(app): State<WebApp>, acting: Acting) -> Response {
-    app.page(acting, |cx, _, _| outbox(cx)).await
+    app.page(acting, |cx, actor, _| {
+        if !is_staff(actor) {
+            bail!(StaffOnly);
+        }
+        outbox(cx)
+    })
+    .await
 }
 
 fn outbox(cx: &mut Cx<'_>) -> Result<Page> {
@@ -144,8 +152,13 @@ fn order_number(directory: &Directory, order_id: &str) -> String {
         .map_or_else(|| order_id.to_owned(), |o| o.number)
 }
 
-/// `POST /outbox/deliver`.
-pub(crate) async fn deliver(State(app): State<WebApp>, acting: Acting) -> Response {
+/// `POST /outbox/deliver`: staff only (the 403 page for anyone else, delivering nothing).
+pub(crate) async fn deliver(State(app): State<WebApp>, mut acting: Acting) -> Response {
+    if acting.actor.as_ref().is_some_and(|a| !is_staff(a)) {
+        // The page's "back here" (the user menu's) is the outbox, not this form's address.
+        acting.here = "/outbox".into();
+        return app.page(acting, |_, _, _| bail!(StaffOnly)).await;
+    }
     app.act(acting, "/outbox".into(), Echo::default(), |cx, _| {
         let totals = ops::deliver_all(cx.session, 100)?;
         Done::back(format!(
