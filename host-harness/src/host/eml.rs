@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use sha2::{Digest, Sha256};
 
 use super::sent_log::SentCopy;
 use crate::types::Mail;
@@ -59,17 +60,50 @@ pub fn compose(mail: &Mail, copy: &SentCopy) -> Result<Message> {
 }
 
 /// `<escaped-key@domain>`: the key with every character but ASCII letters, digits, `-` and `/`
-/// written as `=XX` (its UTF-8 bytes), so any key makes a valid, distinct id.
+/// written as `=XX` (its UTF-8 bytes), so any key makes a valid, distinct id, the same in every
+/// copy of the mail; a key longer than [`MAX_ID_LEFT`] once escaped is [shortened](shorten),
+/// so the header, which cannot be folded, stays one short line (at most 78 characters with a
+/// domain of up to 23).
 pub fn message_id(key: &str, domain: &str) -> String {
-    format!("<{}@{domain}>", escape(key, |c| c == '-' || c == '/'))
+    let left = shorten(key, escape(key, |c| c == '-' || c == '/'), MAX_ID_LEFT);
+    format!("<{left}@{domain}>")
 }
 
 /// The `.eml` file name of one copy: `escaped-key.escaped-user.eml`, where `/` becomes `_` and
-/// every other character but ASCII letters, digits and `-` is written `=XX`; so names are
-/// distinct for distinct keys and users, and safe on any file system.
+/// every other character but ASCII letters, digits and `-` is written `=XX`, each part longer
+/// than [`MAX_NAME_PART`] [shortened](shorten); so names are distinct for distinct keys and
+/// users, at most 245 bytes (file systems allow 255), and safe on any file system.
 pub fn file_name(key: &str, user_id: &str) -> String {
-    let part = |s: &str| escape(s, |c| c == '-' || c == '/').replace('/', "_");
+    let part = |s: &str| {
+        let escaped = escape(s, |c| c == '-' || c == '/').replace('/', "_");
+        shorten(s, escaped, MAX_NAME_PART)
+    };
     format!("{}.{}.eml", part(key), part(user_id))
+}
+
+/// The longest part (key or user id, escaped) of a file name.
+const MAX_NAME_PART: usize = 120;
+/// The longest left part (the escaped key) of a `Message-ID`; the mail's keys with short order
+/// ids (`1767258000000/o1/000000000001/000`) fit whole.
+const MAX_ID_LEFT: usize = 40;
+/// Hex digits of the hash that ends a shortened id: 128 bits.
+const HASH_DIGITS: usize = 32;
+
+/// `escaped` (the escaped form of `original`) if it has at most `max` characters; else its
+/// start, `~` and the first 128 bits of the SHA-256 of `original` in hex, in `max` characters. Escaping never writes `~`, so a shortened id cannot equal a
+/// whole one; and SHA-256 gives the same name with any build of the harness, so re-exporting
+/// finds the files it wrote before.
+fn shorten(original: &str, escaped: String, max: usize) -> String {
+    if escaped.len() <= max {
+        return escaped;
+    }
+    let digest: String = Sha256::digest(original.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // Escaped text is ASCII: any byte index is a character boundary.
+    let start = &escaped[..max - 1 - HASH_DIGITS];
+    format!("{start}~{}", &digest[..HASH_DIGITS])
 }
 
 /// Keeps ASCII letters and digits and the characters `keep` accepts; writes the others as
@@ -197,5 +231,102 @@ mod tests {
         );
         assert_eq!(file_name("../x", "a.b"), "=2E=2E_x.a=2Eb.eml");
         assert_ne!(file_name("a_b", "c"), file_name("a/b", "c"));
+    }
+
+    /// A mail about the order `order_id`, as its key embeds it.
+    fn mail_about(order_id: &str) -> Mail {
+        Mail {
+            idempotency_key: format!("1767258000000/{order_id}/000000000001/000"),
+            order_id: order_id.into(),
+            ..mail()
+        }
+    }
+
+    /// Order ids of 128 characters, the most the addon accepts: non-ASCII, and ASCII.
+    fn longest_order_ids() -> [String; 2] {
+        ["é".repeat(64) + &"日".repeat(64), "x".repeat(128)]
+    }
+
+    /// The value of the header `name` of `message` (RFC 2047 encoded words decoded).
+    fn header_text(message: &[u8], name: &'static str) -> String {
+        let parsed = mail_parser::MessageParser::default()
+            .header_text(name)
+            .parse(message)
+            .unwrap();
+        let value = parsed.header(name).and_then(|h| h.as_text());
+        value.unwrap_or_else(|| panic!("no {name}")).to_owned()
+    }
+
+    #[test]
+    fn every_header_line_fits_the_line_limit_and_the_message_id_stays_short() {
+        for order_id in longest_order_ids() {
+            let long = mail_about(&order_id);
+            let copy = SentCopy {
+                key: long.idempotency_key.clone(),
+                ..copy()
+            };
+            let bytes = compose(&long, &copy).unwrap().formatted();
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            for line in text.split("\r\n") {
+                // RFC 5322 §2.1.1: at most 998 characters before the CRLF.
+                assert!(line.len() <= 998, "{} characters: {line}", line.len());
+            }
+            let id_line = text
+                .split("\r\n")
+                .find(|l| l.starts_with("Message-ID: "))
+                .unwrap();
+            assert!(id_line.len() <= 78, "{id_line}");
+            // A valid msg-id: `<`, dot-atom text, `@domain>`.
+            let left = id_line["Message-ID: <".len()..].split('@').next().unwrap();
+            assert!(
+                left.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "=/-~".contains(c)),
+                "{id_line}"
+            );
+            // The full key and order id still travel in their headers.
+            assert_eq!(header_text(&bytes, KEY_HEADER), long.idempotency_key);
+            assert_eq!(header_text(&bytes, ORDER_HEADER), long.order_id);
+
+            // The same in every copy; another key, another id.
+            let other_copy = SentCopy {
+                user_id: "c2".into(),
+                to: "c2@shop.test".into(),
+                ..copy.clone()
+            };
+            let other = compose(&long, &other_copy).unwrap().formatted();
+            let other = String::from_utf8(other).unwrap();
+            assert!(other.split("\r\n").any(|l| l == id_line), "{other}");
+            let next_key = long
+                .idempotency_key
+                .replace("/000000000001/", "/000000000002/");
+            assert_ne!(
+                message_id(&next_key, "shop.test"),
+                id_line["Message-ID: ".len()..]
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_fit_every_file_system_whatever_the_ids() {
+        let long = mail_about(&longest_order_ids()[0]).idempotency_key;
+        let user = "ü".repeat(128);
+        let name = file_name(&long, &user);
+        assert!(name.len() <= 255, "{} bytes: {name}", name.len());
+        assert!(name.ends_with(".eml"));
+        // Shortened names stay distinct: ids that differ only at their very end.
+        let other_key = format!("{long}x");
+        let other_user = format!("{user}x");
+        let names = [
+            name.clone(),
+            file_name(&other_key, &user),
+            file_name(&long, &other_user),
+        ];
+        assert_eq!(
+            names.iter().collect::<std::collections::HashSet<_>>().len(),
+            3,
+            "{names:?}"
+        );
+        // And cannot collide with a short name.
+        assert!(!file_name("a", "b").contains('~'));
     }
 }
