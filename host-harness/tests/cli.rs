@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use local_smtp::{LocalSmtp, dead_port};
+use order_messages_harness::host::eml;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_order-messages-harness");
@@ -517,4 +518,70 @@ fn mail_goes_over_smtp_and_a_failed_send_waits_for_deliver() {
             .count(),
         2
     );
+}
+
+/// The `.eml` file names of every copy `outbox sent --json` lists, in its order.
+fn eml_names(sent: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for mail in sent["mails"].as_array().unwrap() {
+        for copy in mail["copies"].as_array().unwrap() {
+            let key = mail["key"].as_str().unwrap();
+            names.push(eml::file_name(key, copy["user_id"].as_str().unwrap()));
+        }
+    }
+    names
+}
+
+/// Every JSON document on `stdout`, in order (a failed command prints its view, then the error).
+fn documents(stdout: &str) -> Vec<Value> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON documents ({e}): {stdout}"))
+}
+
+#[test]
+fn an_eml_file_that_cannot_be_written_is_reported_and_the_others_are_written() {
+    let dir = demo_dir();
+    let names = eml_names(&json(dir, &["outbox", "sent"]));
+    assert!(names.len() >= 3, "{names:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // A folder where the first file goes.
+    std::fs::create_dir_all(out.join(&names[0])).unwrap();
+    let out_arg = out.to_str().unwrap();
+
+    let run = fails(dir, &["outbox", "sent", "--eml", out_arg]);
+    for name in &names[1..] {
+        assert!(
+            out.join(name).is_file(),
+            "{name} missing: {}",
+            run.describe()
+        );
+    }
+    let refusal = format!(
+        "{}: something that is not a file is in the way; left alone",
+        out.join(&names[0]).display()
+    );
+    assert!(run.stdout.contains(&refusal), "{}", run.describe());
+    let summary = format!("1 of {} .eml files could not be written", names.len());
+    assert!(run.stderr.contains(&summary), "{}", run.describe());
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.describe());
+
+    // Again, as JSON: the files written before are found as they were left, the folder is
+    // reported again.
+    let run = fails(dir, &["outbox", "sent", "--eml", out_arg, "--json"]);
+    let docs = documents(&run.stdout);
+    let view = &docs[0];
+    assert_eq!(
+        view["eml_files"].as_array().unwrap().len(),
+        names.len() - 1,
+        "{view}"
+    );
+    assert_eq!(view["eml_unchanged"], names.len() - 1, "{view}");
+    let failures = view["eml_failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{view}");
+    assert_eq!(failures[0]["file"], out.join(&names[0]).to_str().unwrap());
+    assert_eq!(failures[0]["kind"], "occupied");
+    assert_eq!(docs[1]["error"]["kind"], "host", "{}", run.describe());
 }

@@ -1,9 +1,13 @@
 //! The RFC 5322 message of one copy of a mail: what the SMTP relay sends and what `.eml` files
 //! hold, byte for byte (the `Date:` and MIME boundary come from the sent log's record and the
-//! content, never from the moment of rendering).
+//! content, never from the moment of rendering); and [`write_files`], which writes them.
 
 use std::collections::hash_map::DefaultHasher;
+use std::fmt;
+use std::fs::{File, OpenOptions};
 use std::hash::{Hash, Hasher};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -104,6 +108,146 @@ fn shorten(original: &str, escaped: String, max: usize) -> String {
     // Escaped text is ASCII: any byte index is a character boundary.
     let start = &escaped[..max - 1 - HASH_DIGITS];
     format!("{start}~{}", &digest[..HASH_DIGITS])
+}
+
+/// What [`write_files`] did.
+#[derive(Debug, Default)]
+pub struct EmlExport {
+    /// The files now holding their copy, in the order given: written now, or found holding
+    /// exactly its bytes (an earlier export's).
+    pub files: Vec<PathBuf>,
+    /// How many of `files` were found already written.
+    pub unchanged: usize,
+    /// The copies not written, each with why; the others were written all the same.
+    pub failures: Vec<EmlFailure>,
+}
+
+/// A copy [`write_files`] did not write.
+#[derive(Debug)]
+pub struct EmlFailure {
+    /// Its file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: NotWritten,
+}
+
+impl fmt::Display for EmlFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
+/// Why a copy's file was not written.
+#[derive(Debug)]
+pub enum NotWritten {
+    /// Something the export did not write is at the path; it is left alone.
+    Occupied(Occupant),
+    /// The copy could not be composed (an address the mail library refuses).
+    Compose(String),
+    /// Creating, writing or reading the file failed.
+    Io(std::io::Error),
+}
+
+/// What is in the way of a copy's file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Occupant {
+    /// A symbolic link (never followed).
+    Symlink,
+    /// Something other than a file, e.g. a folder.
+    NotAFile,
+    /// A file with other bytes than the copy's.
+    OtherFile,
+}
+
+impl fmt::Display for NotWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self {
+            NotWritten::Occupied(Occupant::Symlink) => "a symbolic link",
+            NotWritten::Occupied(Occupant::NotAFile) => "something that is not a file",
+            NotWritten::Occupied(Occupant::OtherFile) => "a file with other contents",
+            NotWritten::Compose(e) => return write!(f, "composing the mail: {e}"),
+            NotWritten::Io(e) => return write!(f, "{e}"),
+        };
+        write!(f, "{what} is in the way; left alone")
+    }
+}
+
+/// Writes each copy of `copies` (a mail and one of its sent copies) into `dir` (created if
+/// missing) as an `.eml` file named [`file_name`], and reports what it did. A copy that cannot
+/// be written is reported and the others are still written; only a `dir` that cannot be
+/// created fails the whole.
+///
+/// Files are created, never replaced, and a symbolic link in the way is never followed; so
+/// the export cannot overwrite anything, in `dir` or through it. Writing again is idempotent
+/// for the files the export wrote: a copy always renders the same bytes, and a file that holds
+/// exactly them counts as written ([`EmlExport::unchanged`]). Anything else at a copy's name (a
+/// link, a folder, a file with other bytes) is left as it is and reported.
+pub fn write_files<'a>(
+    dir: &Path,
+    copies: impl IntoIterator<Item = (&'a Mail, &'a SentCopy)>,
+) -> Result<EmlExport> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut export = EmlExport::default();
+    for (mail, copy) in copies {
+        let path = dir.join(file_name(&copy.key, &copy.user_id));
+        let written = match compose(mail, copy) {
+            Ok(message) => write_new(&path, &message.formatted()),
+            Err(e) => Err(NotWritten::Compose(format!("{e:#}"))),
+        };
+        match written {
+            Ok(new) => {
+                export.unchanged += usize::from(!new);
+                export.files.push(path);
+            }
+            Err(reason) => export.failures.push(EmlFailure { path, reason }),
+        }
+    }
+    Ok(export)
+}
+
+/// Writes `bytes` into a new file at `path`: `Ok(true)`; or finds a file there holding exactly
+/// `bytes`: `Ok(false)`.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, NotWritten> {
+    // `create_new` (O_CREAT | O_EXCL) fails on anything at `path`, a dangling link included,
+    // instead of following or replacing it.
+    match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(mut file) => match file.write_all(bytes) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                // Our own partial file: a later export would take it for someone else's.
+                drop(file);
+                let _ = std::fs::remove_file(path);
+                Err(NotWritten::Io(e))
+            }
+        },
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => match occupant(path, bytes) {
+            Ok(None) => Ok(false),
+            Ok(Some(occupant)) => Err(NotWritten::Occupied(occupant)),
+            Err(e) => Err(NotWritten::Io(e)),
+        },
+        Err(e) => Err(NotWritten::Io(e)),
+    }
+}
+
+/// What is at `path` if it is not a file holding exactly `bytes`. It looks without following
+/// a link; a link swapped in before the read is only read (at most `bytes.len() + 1` bytes),
+/// never written.
+fn occupant(path: &Path, bytes: &[u8]) -> std::io::Result<Option<Occupant>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Ok(Some(Occupant::Symlink));
+    }
+    if !meta.is_file() {
+        return Ok(Some(Occupant::NotAFile));
+    }
+    if meta.len() != bytes.len() as u64 {
+        return Ok(Some(Occupant::OtherFile));
+    }
+    let mut held = Vec::with_capacity(bytes.len());
+    File::open(path)?
+        .take(bytes.len() as u64 + 1)
+        .read_to_end(&mut held)?;
+    Ok((held != bytes).then_some(Occupant::OtherFile))
 }
 
 /// Keeps ASCII letters and digits and the characters `keep` accepts; writes the others as
