@@ -585,3 +585,37 @@ fn an_eml_file_that_cannot_be_written_is_reported_and_the_others_are_written() {
     assert_eq!(failures[0]["kind"], "occupied");
     assert_eq!(docs[1]["error"]["kind"], "host", "{}", run.describe());
 }
+
+#[test]
+fn another_applications_database_is_refused_and_left_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("shop.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             INSERT INTO customers (name) VALUES ('Dora');",
+        )
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // Reading, writing, and replacing commands alike.
+    for args in [
+        &["inbox", "--as", "s1"][..],
+        &["directory", "add-customer", "c9", "Dora"],
+        &["demo", "--reset"],
+        &["seed", "--orders", "5", "--reset"],
+    ] {
+        let run = fails(dir, &[args, &["--db", "shop.db"]].concat());
+        assert!(
+            run.stderr
+                .contains("shop.db: not a database of this harness"),
+            "{args:?}: {}",
+            run.describe()
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{args:?} changed it");
+        for companion in ["shop.db-wal", "shop.db-shm", "shop.db-journal"] {
+            assert!(!dir.join(companion).exists(), "{args:?} left {companion}");
+        }
+    }
+}

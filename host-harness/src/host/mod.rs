@@ -32,8 +32,8 @@ pub use sent_log::{
 };
 pub use smtp::{DEFAULT_FROM, DEFAULT_SMTP_TIMEOUT, SmtpConfig, SmtpCredentials, SmtpTls};
 pub use sqlite::{
-    DEFAULT_BUSY_TIMEOUT, Database, KV_SCHEMA_PART, KV_SCHEMA_VERSION, SqliteBackend,
-    SqliteOptions, Synchronous,
+    DEFAULT_BUSY_TIMEOUT, Database, ForeignDatabase, KV_SCHEMA_PART, KV_SCHEMA_VERSION,
+    SqliteBackend, SqliteOptions, Synchronous,
 };
 pub use storage::{KvBackend, MemoryBackend, Storage, StorageStats};
 
