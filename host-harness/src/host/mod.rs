@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
 pub use capture::{Capture, Delivered, Delivery};
-pub use clock::{Clock, DEFAULT_NOW_MILLIS};
+pub use clock::{Clock, DEFAULT_NOW_MILLIS, MAX_MILLIS, OutOfRange};
 pub use directory::{DIRECTORY_SCHEMA_PART, DIRECTORY_SCHEMA_VERSION, Directory};
 pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
