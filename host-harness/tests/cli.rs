@@ -619,3 +619,36 @@ fn another_applications_database_is_refused_and_left_byte_identical() {
         }
     }
 }
+
+/// Runs the binary in `dir` with `args`, its stdout a pipe nobody reads (closed before it
+/// starts), as when piped into `head` that already quit; its exit code and stderr.
+fn invoke_into_closed_pipe(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ORDER_MESSAGES_DB")
+        .env_remove("RUST_LOG")
+        .stdout(writer)
+        .output()
+        .expect("run the harness binary");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
+    let dir = demo_dir();
+    for args in [
+        &["outbox", "sent"][..],
+        &["outbox", "sent", "--json"],
+        &["inbox", "--as", "s1"],
+    ] {
+        let (code, stderr) = invoke_into_closed_pipe(dir, args);
+        // 141 = 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`.
+        assert_eq!((code, stderr.as_str()), (Some(141), ""), "{args:?}");
+    }
+}

@@ -84,7 +84,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::ops::{self, Refusal, parse_filter, parse_message_filter, parse_mode};
-use super::{Ctx, install_marketplace};
+use super::{Ctx, install_marketplace, output, print_json};
 use crate::types::*;
 use crate::{Fault, Harness, Host, Session};
 
@@ -943,24 +943,24 @@ pub(crate) fn command(ctx: &Ctx, args: ScenarioArgs) -> Result<()> {
             .run(harness)
             .with_context(|| format!("setting up {}", file.display()))?;
         if !ctx.json() {
-            print!("{}", report_text(&report));
+            output::print(&report_text(&report))?;
         }
         reports.push(report);
     }
     let failed_steps: usize = reports.iter().map(|r| r.failed().count()).sum();
     let failed_files = reports.iter().filter(|r| !r.passed).count();
     if ctx.json() {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        print_json(&reports)?;
     } else {
         let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
-        println!(
-            "{} scenario{}, {} steps: {} passed, {} failed",
+        output::print(&format!(
+            "{} scenario{}, {} steps: {} passed, {} failed\n",
             reports.len(),
             if reports.len() == 1 { "" } else { "s" },
             steps,
             steps - failed_steps,
             failed_steps
-        );
+        ))?;
     }
     if failed_steps > 0 {
         bail!(
