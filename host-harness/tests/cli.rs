@@ -652,3 +652,57 @@ fn output_into_a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
         assert_eq!((code, stderr.as_str()), (Some(141), ""), "{args:?}");
     }
 }
+
+/// Characters that move the cursor or reorder text on a terminal: controls but the line feed,
+/// bidirectional formatting characters, line and paragraph separators.
+fn rewrites_the_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
+        )
+        || matches!(c, '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+#[track_caller]
+fn assert_terminal_safe(what: &str, text: &str) {
+    let found: Vec<char> = text.chars().filter(|c| rewrites_the_terminal(*c)).collect();
+    assert!(found.is_empty(), "{what} printed {found:?}:\n{text}");
+}
+
+#[test]
+fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
+    let tmp = demo_copy();
+    let dir = tmp.path();
+    // A lone carriage return would print the rest over the line's start: a staff header forged
+    // in Alice's message; then a right-to-left override.
+    let body = "Thanks!\r#8  2026-01-01 09:50  Sam (staff)\t\u{202e}gnp.exe";
+    ok(dir, &["post", "--as", "c1", "o1", body]);
+    let thread = ok(dir, &["thread", "--as", "s1", "o1", "--no-mark"]).stdout;
+    assert_terminal_safe("thread", &thread);
+    assert!(
+        thread.contains(r"    Thanks!\r#8  2026-01-01 09:50  Sam (staff)\t\u{202e}gnp.exe"),
+        "{thread}"
+    );
+    // Table cells: the inbox's excerpt of the latest message.
+    assert_terminal_safe("inbox", &ok(dir, &["inbox", "--as", "s1"]).stdout);
+    // The directory takes any name; an escape sequence in one is shown, not run.
+    let name = "Eve\u{1b}[2J\u{9b}1A";
+    ok(dir, &["directory", "add-customer", "c9", name]);
+    assert_terminal_safe("directory", &ok(dir, &["directory", "show"]).stdout);
+    // Errors quoting what was typed.
+    let run = fails(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
+    assert_terminal_safe("an error", &run.stderr);
+    assert!(
+        run.stderr.contains(r"nobody\u{1b}[2J"),
+        "{}",
+        run.describe()
+    );
+
+    // JSON stays exact.
+    let thread = json(dir, &["thread", "--as", "s1", "o1", "--no-mark"]);
+    assert_eq!(thread["messages"][6]["body"], body);
+    let directory = json(dir, &["directory", "show"]);
+    let users = directory["users"].as_array().unwrap();
+    assert!(users.iter().any(|u| u["name"] == name), "{directory}");
+}

@@ -199,13 +199,13 @@ fn report_error(error: &anyhow::Error, json: bool) {
     // `{:#}` prints the context chain on one line, without anyhow's backtrace.
     let line = format!("{error:#}");
     let line = line.lines().next().unwrap_or_default().to_owned();
-    let _ = writeln!(std::io::stderr(), "error: {line}");
+    let _ = writeln!(std::io::stderr(), "error: {}", report::terminal_safe(&line));
     if json {
         let value = match Refusal::of(error) {
             Some(Refusal(e)) => serde_json::json!({ "error": views::error_view(e) }),
             None => serde_json::json!({ "error": { "kind": "host", "message": line } }),
         };
-        let _ = output::print(&format!("{value}\n"));
+        let _ = output::print_exact(&format!("{value}\n"));
     }
 }
 
@@ -382,7 +382,7 @@ impl Ctx {
 pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    output::print(&text)
+    output::print_exact(&text)
 }
 
 /// Fills `host`'s directory with [`Fixtures::marketplace`], users' display names and vendors'
