@@ -149,7 +149,7 @@ impl Database {
     /// tables but no `harness_schema` table (the database of another application).
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref();
-        let connection = check_ours(path)
+        let connection = check_ours(path, &options)
             .and_then(|()| connect(path, &options))
             .with_context(|| format!("opening the SQLite database {}", path.display()))?;
         Ok(Self {
@@ -262,7 +262,7 @@ impl std::error::Error for ForeignDatabase {}
 /// Fails with [`ForeignDatabase`] if the existing file at `path` has tables but not
 /// `harness_schema`. Looks through a read-only connection, so a refused file is not touched (a
 /// file that is not SQLite at all fails here too, unchanged).
-fn check_ours(path: &Path) -> Result<()> {
+fn check_ours(path: &Path, options: &SqliteOptions) -> Result<()> {
     if !path.try_exists()? {
         return Ok(());
     }
@@ -270,6 +270,8 @@ fn check_ours(path: &Path) -> Result<()> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    // Another process may be setting the file up.
+    connection.busy_timeout(options.busy_timeout)?;
     let mut statement = connection.prepare(
         "SELECT name FROM sqlite_schema
          WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
