@@ -111,8 +111,9 @@ impl Clock {
     /// The time it moved to. (`i128`: any `i64` count of minutes, in milliseconds, fits.)
     pub fn try_advance_millis(&self, millis: i128) -> Result<i64, OutOfRange> {
         let moved = |now: i64| {
-            i64::try_from(i128::from(now) + millis)
-                .ok()
+            i128::from(now)
+                .checked_add(millis)
+                .and_then(|t| i64::try_from(t).ok())
                 .filter(|t| (0..=MAX_MILLIS).contains(t))
                 .ok_or(OutOfRange {
                     now,
@@ -120,12 +121,12 @@ impl Clock {
                 })
         };
         if self.is_pinned() {
-            let before = self
-                .state
-                .millis
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| moved(now).ok())
-                .map_err(|now| moved(now).unwrap_err())?;
-            moved(before)
+            // The time it saw: the one it moved from, or the one it refused to move from.
+            let (Ok(seen) | Err(seen)) =
+                self.state
+                    .millis
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| moved(now).ok());
+            moved(seen)
         } else {
             let to = moved(system_millis())?;
             self.set(to);
@@ -190,6 +191,7 @@ mod tests {
             far + 1,
             -i128::from(DEFAULT_NOW_MILLIS) - 1,
             i128::from(i64::MAX) * 60_000,
+            i128::MAX,
         ] {
             let err = clock.try_advance_millis(by).unwrap_err();
             assert_eq!(

@@ -94,9 +94,9 @@ const MAX_ID_LEFT: usize = 40;
 const HASH_DIGITS: usize = 32;
 
 /// `escaped` (the escaped form of `original`) if it has at most `max` characters; else its
-/// start, `~` and the first 128 bits of the SHA-256 of `original` in hex, in `max` characters. Escaping never writes `~`, so a shortened id cannot equal a
-/// whole one; and SHA-256 gives the same name with any build of the harness, so re-exporting
-/// finds the files it wrote before.
+/// start, `~` and the first 128 bits of the SHA-256 of `original` in hex, in `max` characters.
+/// Escaping never writes `~`, so a shortened id cannot equal a whole one; and SHA-256 gives the
+/// same name with any build of the harness, so re-exporting finds the files it wrote before.
 fn shorten(original: &str, escaped: String, max: usize) -> String {
     if escaped.len() <= max {
         return escaped;
