@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use local_smtp::{LocalSmtp, dead_port};
+use order_messages_harness::host::eml;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_order-messages-harness");
@@ -517,4 +518,191 @@ fn mail_goes_over_smtp_and_a_failed_send_waits_for_deliver() {
             .count(),
         2
     );
+}
+
+/// The `.eml` file names of every copy `outbox sent --json` lists, in its order.
+fn eml_names(sent: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for mail in sent["mails"].as_array().unwrap() {
+        for copy in mail["copies"].as_array().unwrap() {
+            let key = mail["key"].as_str().unwrap();
+            names.push(eml::file_name(key, copy["user_id"].as_str().unwrap()));
+        }
+    }
+    names
+}
+
+/// Every JSON document on `stdout`, in order (a failed command prints its view, then the error).
+fn documents(stdout: &str) -> Vec<Value> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("not JSON documents ({e}): {stdout}"))
+}
+
+#[test]
+fn an_eml_file_that_cannot_be_written_is_reported_and_the_others_are_written() {
+    let dir = demo_dir();
+    let names = eml_names(&json(dir, &["outbox", "sent"]));
+    assert!(names.len() >= 3, "{names:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // A folder where the first file goes.
+    std::fs::create_dir_all(out.join(&names[0])).unwrap();
+    let out_arg = out.to_str().unwrap();
+
+    let run = fails(dir, &["outbox", "sent", "--eml", out_arg]);
+    for name in &names[1..] {
+        assert!(
+            out.join(name).is_file(),
+            "{name} missing: {}",
+            run.describe()
+        );
+    }
+    let refusal = format!(
+        "{}: something that is not a file is in the way; left alone",
+        out.join(&names[0]).display()
+    );
+    assert!(run.stdout.contains(&refusal), "{}", run.describe());
+    let summary = format!("1 of {} .eml files could not be written", names.len());
+    assert!(run.stderr.contains(&summary), "{}", run.describe());
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.describe());
+
+    // Again, as JSON: the files written before are found as they were left, the folder is
+    // reported again.
+    let run = fails(dir, &["outbox", "sent", "--eml", out_arg, "--json"]);
+    let docs = documents(&run.stdout);
+    let view = &docs[0];
+    assert_eq!(
+        view["eml_files"].as_array().unwrap().len(),
+        names.len() - 1,
+        "{view}"
+    );
+    assert_eq!(view["eml_unchanged"], names.len() - 1, "{view}");
+    let failures = view["eml_failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{view}");
+    assert_eq!(failures[0]["file"], out.join(&names[0]).to_str().unwrap());
+    assert_eq!(failures[0]["kind"], "occupied");
+    assert_eq!(docs[1]["error"]["kind"], "host", "{}", run.describe());
+}
+
+#[test]
+fn another_applications_database_is_refused_and_left_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("shop.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             INSERT INTO customers (name) VALUES ('Dora');",
+        )
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // Reading, writing, and replacing commands alike.
+    for args in [
+        &["inbox", "--as", "s1"][..],
+        &["directory", "add-customer", "c9", "Dora"],
+        &["demo", "--reset"],
+        &["seed", "--orders", "5", "--reset"],
+    ] {
+        let run = fails(dir, &[args, &["--db", "shop.db"]].concat());
+        assert!(
+            run.stderr
+                .contains("shop.db: not a database of this harness"),
+            "{args:?}: {}",
+            run.describe()
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{args:?} changed it");
+        for companion in ["shop.db-wal", "shop.db-shm", "shop.db-journal"] {
+            assert!(!dir.join(companion).exists(), "{args:?} left {companion}");
+        }
+    }
+}
+
+/// Runs the binary in `dir` with `args`, its stdout a pipe nobody reads (closed before it
+/// starts), as when piped into `head` that already quit; its exit code and stderr.
+fn invoke_into_closed_pipe(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ORDER_MESSAGES_DB")
+        .env_remove("RUST_LOG")
+        .stdout(writer)
+        .output()
+        .expect("run the harness binary");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
+    let dir = demo_dir();
+    for args in [
+        &["outbox", "sent"][..],
+        &["outbox", "sent", "--json"],
+        &["inbox", "--as", "s1"],
+    ] {
+        let (code, stderr) = invoke_into_closed_pipe(dir, args);
+        // 141 = 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`.
+        assert_eq!((code, stderr.as_str()), (Some(141), ""), "{args:?}");
+    }
+}
+
+/// Characters that move the cursor or reorder text on a terminal: controls but the line feed,
+/// bidirectional formatting characters, line and paragraph separators.
+fn rewrites_the_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
+        )
+        || matches!(c, '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+#[track_caller]
+fn assert_terminal_safe(what: &str, text: &str) {
+    let found: Vec<char> = text.chars().filter(|c| rewrites_the_terminal(*c)).collect();
+    assert!(found.is_empty(), "{what} printed {found:?}:\n{text}");
+}
+
+#[test]
+fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
+    let tmp = demo_copy();
+    let dir = tmp.path();
+    // A lone carriage return would print the rest over the line's start: a staff header forged
+    // in Alice's message; then a right-to-left override.
+    let body = "Thanks!\r#8  2026-01-01 09:50  Sam (staff)\t\u{202e}gnp.exe";
+    ok(dir, &["post", "--as", "c1", "o1", body]);
+    let thread = ok(dir, &["thread", "--as", "s1", "o1", "--no-mark"]).stdout;
+    assert_terminal_safe("thread", &thread);
+    assert!(
+        thread.contains(r"    Thanks!\r#8  2026-01-01 09:50  Sam (staff)\t\u{202e}gnp.exe"),
+        "{thread}"
+    );
+    // Table cells: the inbox's excerpt of the latest message.
+    assert_terminal_safe("inbox", &ok(dir, &["inbox", "--as", "s1"]).stdout);
+    // The directory takes any name; an escape sequence in one is shown, not run.
+    let name = "Eve\u{1b}[2J\u{9b}1A";
+    ok(dir, &["directory", "add-customer", "c9", name]);
+    assert_terminal_safe("directory", &ok(dir, &["directory", "show"]).stdout);
+    // Errors quoting what was typed.
+    let run = fails(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
+    assert_terminal_safe("an error", &run.stderr);
+    assert!(
+        run.stderr.contains(r"nobody\u{1b}[2J"),
+        "{}",
+        run.describe()
+    );
+
+    // JSON stays exact.
+    let thread = json(dir, &["thread", "--as", "s1", "o1", "--no-mark"]);
+    assert_eq!(thread["messages"][6]["body"], body);
+    let directory = json(dir, &["directory", "show"]);
+    let users = directory["users"].as_array().unwrap();
+    assert!(users.iter().any(|u| u["name"] == name), "{directory}");
 }

@@ -420,7 +420,11 @@ fn eml_files_hold_the_bytes_sent_and_round_trip_through_the_mime_parser() {
     host.mail.send(second.clone()).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let paths = host.mail.write_eml(dir.path().join("outbox")).unwrap();
+    let paths = host
+        .mail
+        .write_eml(dir.path().join("outbox"))
+        .unwrap()
+        .files;
     let names: Vec<String> = paths
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -472,7 +476,7 @@ fn captured_mail_without_a_relay_is_written_as_eml_too() {
     let host = Host::new();
     host.mail.send(mail("k", &["c1"])).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let paths = host.mail.write_eml(dir.path()).unwrap();
+    let paths = host.mail.write_eml(dir.path()).unwrap().files;
     assert_eq!(paths.len(), 1);
     let m = parse(&std::fs::read(&paths[0]).unwrap());
     assert_eq!(
@@ -480,6 +484,99 @@ fn captured_mail_without_a_relay_is_written_as_eml_too() {
         Some("c1@example.test")
     );
     assert_eq!(m.subject(), Some("New message about order 1001"));
+}
+
+#[test]
+fn mail_about_an_order_with_a_long_non_ascii_id_is_written_as_eml() {
+    let host = Host::new();
+    // 128 characters, the most the addon accepts; the key embeds it.
+    let order_id = "é".repeat(64) + &"日".repeat(64);
+    let mut long = mail(
+        &format!("1767258000000/{order_id}/000000000001/000"),
+        &["c1", "v1-anna"],
+    );
+    long.order_id = order_id;
+    host.mail.send(long.clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let export = host.mail.write_eml(dir.path()).unwrap();
+    assert!(export.failures.is_empty(), "{:?}", export.failures);
+    let paths = export.files;
+    assert_eq!(paths.len(), 2);
+    for path in &paths {
+        let name = path.file_name().unwrap().len();
+        assert!(name <= 255, "{name} bytes: {}", path.display());
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(
+            MessageParser::default()
+                .header_text(eml::KEY_HEADER)
+                .parse(&bytes)
+                .unwrap()
+                .header(eml::KEY_HEADER)
+                .and_then(|h| h.as_text()),
+            Some(long.idempotency_key.as_str())
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn eml_files_never_follow_a_symlink_nor_replace_a_file_the_export_did_not_write() {
+    let host = Host::new();
+    host.mail
+        .send(mail("k1", &["c1", "v1-anna", "s1"]))
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("outbox");
+    std::fs::create_dir(&dir).unwrap();
+    // Planted where the first two copies go: a link to a file elsewhere, and a file.
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let link = dir.join(eml::file_name("k1", "c1"));
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let planted = dir.join(eml::file_name("k1", "v1-anna"));
+    std::fs::write(&planted, "someone else's").unwrap();
+
+    let export = host.mail.write_eml(&dir).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), "someone else's");
+    let written = dir.join(eml::file_name("k1", "s1"));
+    let m = parse(&std::fs::read(&written).unwrap());
+    assert_eq!(
+        m.to().and_then(|a| a.first()).unwrap().address(),
+        Some("s1@example.test")
+    );
+    // Each refusal is reported with its file.
+    let refused = |export: &eml::EmlExport| -> Vec<(std::path::PathBuf, String)> {
+        export
+            .failures
+            .iter()
+            .map(|f| (f.path.clone(), f.reason.to_string()))
+            .collect()
+    };
+    let expected_refusals = vec![
+        (
+            link.clone(),
+            "a symbolic link is in the way; left alone".to_owned(),
+        ),
+        (
+            planted.clone(),
+            "a file with other contents is in the way; left alone".to_owned(),
+        ),
+    ];
+    assert_eq!(refused(&export), expected_refusals);
+    assert_eq!(
+        (export.files.clone(), export.unchanged),
+        (vec![written.clone()], 0)
+    );
+
+    // Again: the file it wrote is found as it left it; the others are refused again.
+    let before = std::fs::read(&written).unwrap();
+    let again = host.mail.write_eml(&dir).unwrap();
+    assert_eq!((&again.files, again.unchanged), (&vec![written.clone()], 1));
+    assert_eq!(refused(&again), expected_refusals);
+    assert_eq!(std::fs::read(&written).unwrap(), before);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -128,3 +128,39 @@ fn malformed_scenarios_are_refused_before_running() {
     let err = format!("{:#}", Scenario::parse("name = \"empty\"").unwrap_err());
     assert!(err.contains("no steps"), "{err}");
 }
+
+#[test]
+fn an_advance_out_of_the_clocks_range_fails_its_step_and_leaves_the_clock() {
+    // Overflowing milliseconds either way, past 13-digit milliseconds (the addon's limit,
+    // in 2286), and before 1970.
+    for minutes in [i64::MAX, i64::MIN, 200_000_000, -30_000_000] {
+        let text = format!(
+            r#"
+[[step]]
+do = "advance"
+minutes = {minutes}
+
+[[step]]
+as = "c1"
+do = "post"
+order = "o1"
+body = "Still there?"
+[step.expect]
+seq = 1
+"#
+        );
+        let report = Scenario::parse(&text)
+            .unwrap()
+            .run(Harness::shared())
+            .unwrap();
+        let advance = &report.steps[0];
+        assert!(!advance.passed, "{minutes}: {advance:?}");
+        assert_eq!(advance.failures.len(), 1, "{advance:?}");
+        assert!(
+            advance.failures[0].contains("outside the clock's range"),
+            "{minutes}: {advance:?}"
+        );
+        // The clock stayed where it was: the next step runs as usual.
+        assert!(report.steps[1].passed, "{minutes}: {:?}", report.steps[1]);
+    }
+}

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
 use order_messages_harness::host::conformance::put;
-use order_messages_harness::host::{KvBackend, SqliteBackend, Storage};
+use order_messages_harness::host::{Database, ForeignDatabase, KvBackend, SqliteBackend, Storage};
 use order_messages_harness::types::*;
 use order_messages_harness::{Host, Session};
 
@@ -173,4 +173,60 @@ fn write_then_wait_to_be_killed(path: &Path) -> ! {
     loop {
         std::thread::sleep(std::time::Duration::from_secs(60));
     }
+}
+
+/// The file at `path` and its `-wal` and `-shm` companions, if present.
+fn files_of(path: &Path) -> Vec<(String, Vec<u8>)> {
+    ["", "-wal", "-shm"]
+        .into_iter()
+        .filter_map(|suffix| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::read(&name).ok().map(|b| (suffix.to_owned(), b))
+        })
+        .collect()
+}
+
+#[test]
+fn a_database_file_of_another_application_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             INSERT INTO customers (name) VALUES ('Dora');",
+        )
+        .unwrap();
+    let before = files_of(&path);
+    assert_eq!(before.len(), 1, "only the database file");
+
+    let err = match Database::open(&path) {
+        Ok(_) => panic!("opened another application's database"),
+        Err(e) => e,
+    };
+    let foreign = err
+        .downcast_ref::<ForeignDatabase>()
+        .unwrap_or_else(|| panic!("not a ForeignDatabase: {err:#}"));
+    assert_eq!(foreign.tables, ["customers"]);
+    assert!(format!("{err:#}").contains("customers"), "{err:#}");
+    assert!(Storage::sqlite(&path).is_err());
+    assert_eq!(files_of(&path), before, "the file changed");
+
+    // A file that is not SQLite at all is refused too, unchanged.
+    let text = dir.path().join("notes.db");
+    std::fs::write(
+        &text,
+        "just some notes, long enough to be read as a header...............",
+    )
+    .unwrap();
+    let before = files_of(&text);
+    assert!(Database::open(&text).is_err());
+    assert_eq!(files_of(&text), before);
+
+    // An empty file, and a file the harness wrote, open.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    drop(Storage::sqlite(&empty).unwrap());
+    drop(Storage::sqlite(&empty).unwrap());
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::report::{self, Table};
 use super::store::{Location, remove_database};
 use super::views::{BellView, DeliveriesView};
-use super::{Ctx, deliveries_text, install_marketplace};
+use super::{Ctx, deliveries_text, install_marketplace, output, print_json};
 use crate::fixtures::{World, marketplace::*};
 use crate::types::*;
 use crate::{Clock, Session};
@@ -149,13 +149,9 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
     workspace.set_meta("origin", "demo")?;
     let mut session = ctx.session(&workspace)?;
     let json = ctx.json();
-    let say = |text: &str| {
-        if !json {
-            print!("{text}");
-        }
-    };
+    let say = |text: &str| if json { Ok(()) } else { output::print(text) };
 
-    say(&notes);
+    say(&notes)?;
     say(&format!(
         "Order messages demo: a marketplace with vendors Acme Tools and Blue Books,\n\
          staff Sam and Sara, customers Alice, Bob and Carol; storage in {}, {} clock.\n\
@@ -166,7 +162,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
         } else {
             "pinned"
         }
-    ));
+    ))?;
     match session.schema_version() {
         Ok(Ok(v)) => say(&format!("addon schema version: {v}\n\n")),
         Ok(Err(e)) => say(&format!(
@@ -174,7 +170,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
             e.describe()
         )),
         Err(e) => say(&format!("addon schema version: host error: {e:#}\n\n")),
-    }
+    }?;
     // The schema record's commit delivers nothing; start the journal clean all the same.
     workspace.take_deliveries()?;
 
@@ -198,14 +194,14 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
                 actor.display_name, order.number
             ),
         };
-        say(&format!("━━ Step {}: {headline}\n", number + 1));
+        say(&format!("━━ Step {}: {headline}\n", number + 1))?;
         let outcome = perform(&mut session, &actor, order_id, action);
-        say(&format!("   {outcome}\n\n"));
+        say(&format!("   {outcome}\n\n"))?;
         let (text, bells) = views(&mut session, &world);
         let deliveries = workspace.take_deliveries_view()?;
-        say(&text);
-        say(&deliveries_text(directory, &deliveries, "   "));
-        say("\n");
+        say(&text)?;
+        say(&deliveries_text(directory, &deliveries, "   "))?;
+        say("\n")?;
         steps.push(StepView {
             step: number + 1,
             headline,
@@ -216,23 +212,26 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
     }
     let database = workspace.location.describe();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&DemoView {
-                database: database.clone(),
-                steps
-            })?
-        );
+        print_json(&DemoView { database, steps })?;
     } else if let Location::File(_) = workspace.location {
         let db = ctx.db_flag();
-        println!("The demo's state is saved in {database}. Poke at it as any party:");
-        println!("  try: cargo run -p order-messages-harness -- inbox --as s1{db}");
-        println!("       cargo run -p order-messages-harness -- thread --as c1 o1{db}");
-        println!(
-            "       cargo run -p order-messages-harness -- post --as v1-anna o1 \"Thanks!\"{db}"
-        );
-        println!("       cargo run -p order-messages-harness -- bell --as v1-anna{db}");
-        println!("       cargo run -p order-messages-harness -- verify{db}");
+        let mut text =
+            format!("The demo's state is saved in {database}. Poke at it as any party:\n");
+        let tries = [
+            "inbox --as s1",
+            "thread --as c1 o1",
+            "post --as v1-anna o1 \"Thanks!\"",
+            "bell --as v1-anna",
+            "verify",
+        ];
+        for (i, args) in tries.iter().enumerate() {
+            let lead = if i == 0 { "  try:" } else { "      " };
+            let _ = writeln!(
+                text,
+                "{lead} cargo run -p order-messages-harness -- {args}{db}"
+            );
+        }
+        output::print(&text)?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod messages;
 pub mod ops;
 mod orders;
 mod outbox;
+mod output;
 pub mod report;
 pub mod scenario;
 mod seed;
@@ -25,6 +26,7 @@ pub mod views;
 
 use std::cell::OnceCell;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,7 +51,8 @@ use crate::{Clock, Harness, Host, RunConfig};
 /// generated data set, `directory` by hand; then act as any user with --as.
 ///
 /// Exit status: 0 on success, 1 when the addon refuses (the error's kind is printed), a check
-/// fails (verify, scenario) or the host fails, 2 on a usage error.
+/// fails (verify, scenario) or the host fails, 2 on a usage error, 141 (silently) when stdout's
+/// reader quits early (`… | head`).
 #[derive(Debug, Parser)]
 #[command(version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -174,7 +177,7 @@ enum Command {
 }
 
 /// Parses the command line, runs the command, prints errors as one line; the process's exit
-/// status.
+/// status. Stdout closed by its reader ends the command quietly (see [`output`]).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.global.verbose);
@@ -182,6 +185,7 @@ pub fn main() -> ExitCode {
     let ctx = Ctx::new(cli.global);
     match run(&ctx, cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_closed_stdout(&e) => ExitCode::from(output::CLOSED_PIPE_STATUS),
         Err(e) => {
             report_error(&e, json);
             ExitCode::FAILURE
@@ -190,17 +194,18 @@ pub fn main() -> ExitCode {
 }
 
 /// Prints `error` as one line on stderr (and as a JSON document on stdout with `--json`).
+/// Nothing is left to report a failure to print to, so such failures are ignored.
 fn report_error(error: &anyhow::Error, json: bool) {
     // `{:#}` prints the context chain on one line, without anyhow's backtrace.
     let line = format!("{error:#}");
     let line = line.lines().next().unwrap_or_default().to_owned();
-    eprintln!("error: {line}");
+    let _ = writeln!(std::io::stderr(), "error: {}", report::terminal_safe(&line));
     if json {
         let value = match Refusal::of(error) {
             Some(Refusal(e)) => serde_json::json!({ "error": views::error_view(e) }),
             None => serde_json::json!({ "error": { "kind": "host", "message": line } }),
         };
-        println!("{value}");
+        let _ = output::print_exact(&format!("{value}\n"));
     }
 }
 
@@ -344,11 +349,10 @@ impl Ctx {
     /// Prints `value` as JSON, or `human` as text.
     fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) -> Result<()> {
         if self.json() {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            print_json(value)
         } else {
-            print!("{}", human());
+            output::print(&human())
         }
-        Ok(())
     }
 
     /// Prints `value` and what the command delivered: JSON gets a `deliveries` member (when
@@ -365,16 +369,20 @@ impl Ctx {
             if let (serde_json::Value::Object(map), false) = (&mut json, deliveries.is_empty()) {
                 map.insert("deliveries".into(), serde_json::to_value(&deliveries)?);
             }
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            print_json(&json)
         } else {
-            print!("{}", human());
-            print!(
-                "{}",
-                deliveries_text(&workspace.host.directory, &deliveries, "")
-            );
+            let mut text = human();
+            text.push_str(&deliveries_text(&workspace.host.directory, &deliveries, ""));
+            output::print(&text)
         }
-        Ok(())
     }
+}
+
+/// Prints `value` as one pretty JSON document.
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    output::print_exact(&text)
 }
 
 /// Fills `host`'s directory with [`Fixtures::marketplace`], users' display names and vendors'

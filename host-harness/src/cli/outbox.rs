@@ -1,9 +1,10 @@
 //! `outbox` (pending entries, dead letters, mail and notifications sent, `.eml` files) and
 //! `deliver`.
 
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -11,7 +12,8 @@ use super::ops::{self, DeliveryTotals};
 use super::store::Workspace;
 use super::views::{OutboxEntryView, PushView};
 use super::{Ctx, names, report};
-use crate::host::{Directory, eml};
+use crate::host::Directory;
+use crate::host::eml::{self, EmlExport, NotWritten};
 use crate::types::OutboxEntry;
 
 /// What `outbox` lists.
@@ -34,7 +36,9 @@ pub struct OutboxArgs {
     /// What to list.
     #[arg(value_enum, default_value = "pending")]
     show: OutboxView,
-    /// Also write every mail sent so far as `.eml` files (one per recipient) into DIR.
+    /// Also write every mail sent so far as `.eml` files (one per recipient) into DIR. Files
+    /// are only created, never replaced or written through a link; a file already holding its
+    /// mail is kept; each file that cannot be written is reported, and the command then fails.
     #[arg(long, value_name = "DIR")]
     eml: Option<PathBuf>,
 }
@@ -51,6 +55,48 @@ pub struct DeliverArgs {
 struct Entries {
     dead: bool,
     entries: Vec<OutboxEntryView>,
+    #[serde(flatten)]
+    eml: Option<EmlView>,
+}
+
+/// What `--eml` did, as JSON.
+#[derive(Serialize)]
+struct EmlView {
+    /// The files holding their mail: written now or already.
+    eml_files: Vec<PathBuf>,
+    /// How many of them were already written.
+    eml_unchanged: usize,
+    eml_failures: Vec<EmlFailureView>,
+}
+
+#[derive(Serialize)]
+struct EmlFailureView {
+    file: PathBuf,
+    /// `occupied` (something else is at the file's name), `compose` or `io`.
+    kind: &'static str,
+    reason: String,
+}
+
+impl From<&EmlExport> for EmlView {
+    fn from(export: &EmlExport) -> Self {
+        Self {
+            eml_files: export.files.clone(),
+            eml_unchanged: export.unchanged,
+            eml_failures: export
+                .failures
+                .iter()
+                .map(|f| EmlFailureView {
+                    file: f.path.clone(),
+                    kind: match f.reason {
+                        NotWritten::Occupied(_) => "occupied",
+                        NotWritten::Compose(_) => "compose",
+                        NotWritten::Io(_) => "io",
+                    },
+                    reason: f.reason.to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -73,35 +119,58 @@ struct SentCopyView {
 #[derive(Serialize)]
 struct Sent {
     mails: Vec<SentMail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    eml_files: Option<Vec<PathBuf>>,
+    #[serde(flatten)]
+    eml: Option<EmlView>,
 }
 
 #[derive(Serialize)]
 struct Pushed {
     notifications: Vec<PushView>,
+    #[serde(flatten)]
+    eml: Option<EmlView>,
 }
 
-/// Lists the outbox or what was sent.
+/// Lists the outbox or what was sent (writing `.eml` files first with `--eml`); fails after
+/// the listing if some `.eml` file could not be written.
 pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
-    let written = match &args.eml {
-        Some(dir) => Some(write_eml(&workspace, dir)?),
+    let export = match &args.eml {
+        Some(dir) => Some((dir.as_path(), write_eml(&workspace, dir)?)),
         None => None,
     };
+    list(ctx, &workspace, args.show, export.as_ref())?;
+    match export {
+        Some((_, export)) if !export.failures.is_empty() => bail!(
+            "{} of {} .eml files could not be written (listed above); the others were",
+            export.failures.len(),
+            export.failures.len() + export.files.len()
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn list(
+    ctx: &Ctx,
+    workspace: &Workspace,
+    show: OutboxView,
+    export: Option<&(&Path, EmlExport)>,
+) -> Result<()> {
+    let eml = || export.map(|(_, e)| EmlView::from(e));
+    let eml_text = || export.map(|(dir, e)| eml_text(dir, e)).unwrap_or_default();
     let dir = &workspace.host.directory;
-    match args.show {
+    match show {
         OutboxView::Pending | OutboxView::Dead => {
-            let dead = matches!(args.show, OutboxView::Dead);
-            let mut session = ctx.session(&workspace)?;
+            let dead = matches!(show, OutboxView::Dead);
+            let mut session = ctx.session(workspace)?;
             let entries = ops::outbox_all(&mut session, dead)?;
             let view = Entries {
                 dead,
                 entries: entries.iter().map(OutboxEntryView::from).collect(),
+                eml: eml(),
             };
             ctx.emit(&view, || {
                 let mut out = entries_text(&workspace.host.directory, &entries, dead);
-                out.push_str(&eml_text(written.as_deref()));
+                out.push_str(&eml_text());
                 out
             })
         }
@@ -127,10 +196,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
                     captured_at: at,
                 })
                 .collect();
-            let view = Sent {
-                mails,
-                eml_files: written.clone(),
-            };
+            let view = Sent { mails, eml: eml() };
             ctx.emit(&view, || {
                 let mut out = format!("Mail sent: {}\n", view.mails.len());
                 if !view.mails.is_empty() {
@@ -153,7 +219,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
                     }
                     out.push_str(&table.render(""));
                 }
-                out.push_str(&eml_text(written.as_deref()));
+                out.push_str(&eml_text());
                 out
             })
         }
@@ -161,6 +227,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
             let all = workspace.journal_notifications()?;
             let view = Pushed {
                 notifications: all.iter().map(|(p, _)| p.clone()).collect(),
+                eml: eml(),
             };
             ctx.emit(&view, || {
                 let mut out = format!("Notifications pushed: {}\n", all.len());
@@ -175,7 +242,7 @@ pub fn outbox(ctx: &Ctx, args: OutboxArgs) -> Result<()> {
                     }
                     out.push_str(&table.render(""));
                 }
-                out.push_str(&eml_text(written.as_deref()));
+                out.push_str(&eml_text());
                 out
             })
         }
@@ -218,34 +285,42 @@ fn entries_text(dir: &Directory, entries: &[OutboxEntry], dead: bool) -> String 
     out
 }
 
-fn eml_text(written: Option<&[PathBuf]>) -> String {
-    match written {
-        None => String::new(),
-        Some([]) => "No mail to write as .eml.\n".into(),
-        Some(files) => {
-            let dir = files[0]
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            format!("Wrote {} .eml file(s) into {dir}.\n", files.len())
+/// What `--eml` did into `dir`, and each file it could not write.
+fn eml_text(dir: &Path, export: &EmlExport) -> String {
+    let mut out = String::new();
+    let (files, unchanged) = (export.files.len(), export.unchanged);
+    if files == 0 && export.failures.is_empty() {
+        out.push_str("No mail to write as .eml.\n");
+    } else if unchanged == 0 {
+        let _ = writeln!(out, "Wrote {files} .eml file(s) into {}.", dir.display());
+    } else {
+        let _ = writeln!(
+            out,
+            "Wrote {} .eml file(s) into {}; {unchanged} were already there.",
+            files - unchanged,
+            dir.display()
+        );
+    }
+    if !export.failures.is_empty() {
+        let _ = writeln!(out, "Not written: {}", export.failures.len());
+        for failure in &export.failures {
+            let _ = writeln!(out, "  {failure}");
         }
     }
+    out
 }
 
 /// Writes every copy of every mail sent so far (journal + sent log) into `dir`.
-fn write_eml(workspace: &Workspace, dir: &std::path::Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+fn write_eml(workspace: &Workspace, dir: &Path) -> Result<EmlExport> {
     let copies = workspace.host.mail.sent_copies()?;
-    let mut written = Vec::new();
-    for (mail, _) in workspace.journal_mails()? {
-        for copy in copies.iter().filter(|c| c.key == mail.idempotency_key) {
-            let bytes = eml::compose(&mail, copy)?.formatted();
-            let path = dir.join(eml::file_name(&copy.key, &copy.user_id));
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-            written.push(path);
-        }
-    }
-    Ok(written)
+    let mails = workspace.journal_mails()?;
+    let pairs = mails.iter().flat_map(|(mail, _)| {
+        copies
+            .iter()
+            .filter(|c| c.key == mail.idempotency_key)
+            .map(move |copy| (mail, copy))
+    });
+    eml::write_files(dir, pairs)
 }
 
 #[derive(Serialize)]

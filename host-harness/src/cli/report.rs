@@ -1,6 +1,47 @@
-//! Plain-text rendering for the CLI: aligned tables and short forms of the addon's values.
+//! Plain-text rendering for the CLI: aligned tables, short forms of the addon's values, and
+//! [`terminal_safe`] text.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use crate::types::{Actor, BellCounts, Event, Role, ThreadRow, Timestamp};
+
+/// `text` with every character that could move the cursor, recolour or reorder what a terminal
+/// shows written as a visible escape instead: the C0 and C1 controls and DEL but the line feed
+/// (`\r`, `\t`, `\u{1b}`, …), the bidirectional formatting characters (`\u{202e}`, …), and
+/// the line and paragraph separators. So text from users (a message's lone `\r`, an escape
+/// sequence in a name) prints as what it is, and only the line feed starts a line. The escapes
+/// are printable, so escaping again changes nothing.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(rewrites_the_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if rewrites_the_terminal(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn rewrites_the_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            // Arabic letter mark, left-to-right and right-to-left marks.
+            '\u{61c}' | '\u{200e}' | '\u{200f}'
+            // Embeddings and overrides, isolates.
+            | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            // Line and paragraph separators.
+            | '\u{2028}' | '\u{2029}'
+        )
+}
 
 /// A table with a header row; columns are padded to their widest cell.
 pub struct Table {
@@ -27,12 +68,19 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// The table, each line prefixed with `indent`, trailing spaces trimmed.
+    /// The table, each line prefixed with `indent`, trailing spaces trimmed; cells are
+    /// [`terminal_safe`], with any line feed shown as `\n`, so a row is one line.
     pub fn render(&self, indent: &str) -> String {
         let columns = self.headers.len();
+        let cell = |text: &str| terminal_safe(text).replace('\n', "\\n");
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|row| row.iter().take(columns).map(|c| cell(c)).collect())
+            .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate().take(columns) {
+        for row in &rows {
+            for (i, cell) in row.iter().enumerate() {
                 widths[i] = widths[i].max(width(cell));
             }
         }
@@ -49,7 +97,7 @@ impl Table {
         let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
         out.push_str(&line(&rule));
         out.push('\n');
-        for row in &self.rows {
+        for row in &rows {
             out.push_str(&line(row));
             out.push('\n');
         }
@@ -154,6 +202,30 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "  A          Long header");
         assert_eq!(lines[2], "  wide cell  x");
+    }
+
+    #[test]
+    fn terminal_safe_text_shows_controls_and_bidi_characters_as_escapes() {
+        let text = "a\rb\tc\u{1b}[2J\u{7f}\u{9b}d\u{202e}e\u{2066}f\u{2028}g\nh é 日";
+        let safe = terminal_safe(text);
+        assert_eq!(
+            safe,
+            r"a\rb\tc\u{1b}[2J\u{7f}\u{9b}d\u{202e}e\u{2066}f\u{2028}g".to_owned() + "\nh é 日"
+        );
+        assert_eq!(terminal_safe(&safe), safe, "escaping again changes nothing");
+        assert!(matches!(terminal_safe("plain\ntext"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn table_cells_are_one_terminal_safe_line_and_stay_aligned() {
+        let mut t = Table::new(&["Who", "Said"]);
+        t.row(vec!["Eve\u{1b}[2J".into(), "a\rb\nc".into()]);
+        t.row(vec!["Bob".into(), "hi".into()]);
+        let text = t.render("");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(lines[2], r"Eve\u{1b}[2J  a\rb\nc");
+        assert_eq!(lines[3], "Bob           hi");
     }
 
     #[test]

@@ -62,6 +62,10 @@
 //! | `advance` | `minutes` | |
 //! | `mail-fault` | `fault` (unavailable, rejected, none) | |
 //!
+//! `advance` moves the clock by `minutes` (negative moves it back); a step that would take the
+//! clock before 1970 or past 2286-11-20 (13-digit milliseconds, the latest time the addon
+//! accepts) fails, and the clock stays where it was.
+//!
 //! Every step also observes what it delivered: `mails` (how many), `mail_to` (their recipients,
 //! as a set) and `notify_to` (recipients of notifications other than bell updates, as a set).
 //!
@@ -74,14 +78,13 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::ops::{self, Refusal, parse_filter, parse_message_filter, parse_mode};
-use super::{Ctx, install_marketplace};
+use super::{Ctx, install_marketplace, output, print_json};
 use crate::types::*;
 use crate::{Fault, Harness, Host, Session};
 
@@ -493,8 +496,11 @@ impl Scenario {
         let mut session = harness.session(&host)?;
         let mut steps = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
-            host.clock.advance(Duration::from_secs(60));
-            let observed = perform(&mut session, &host, step);
+            let observed = host
+                .clock
+                .try_advance_millis(60_000)
+                .map_err(anyhow::Error::from)
+                .and_then(|_| perform(&mut session, &host, step));
             let (mails, pushes) = (host.mail.take_new(), host.notifications.take_new());
             let (outcome, failures) = match observed {
                 Ok(mut observed) => {
@@ -795,7 +801,8 @@ fn act(
         }
         Op::Advance => {
             let minutes = *need(&step.minutes, "minutes", op)?;
-            host.clock.advance_millis(minutes * 60_000);
+            host.clock
+                .try_advance_millis(i128::from(minutes) * 60_000)?;
             seen.summary = format!("clock moved {minutes} minutes");
         }
         Op::MailFault => {
@@ -936,24 +943,24 @@ pub(crate) fn command(ctx: &Ctx, args: ScenarioArgs) -> Result<()> {
             .run(harness)
             .with_context(|| format!("setting up {}", file.display()))?;
         if !ctx.json() {
-            print!("{}", report_text(&report));
+            output::print(&report_text(&report))?;
         }
         reports.push(report);
     }
     let failed_steps: usize = reports.iter().map(|r| r.failed().count()).sum();
     let failed_files = reports.iter().filter(|r| !r.passed).count();
     if ctx.json() {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        print_json(&reports)?;
     } else {
         let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
-        println!(
-            "{} scenario{}, {} steps: {} passed, {} failed",
+        output::print(&format!(
+            "{} scenario{}, {} steps: {} passed, {} failed\n",
             reports.len(),
             if reports.len() == 1 { "" } else { "s" },
             steps,
             steps - failed_steps,
             failed_steps
-        );
+        ))?;
     }
     if failed_steps > 0 {
         bail!(

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::Ctx;
 use super::store::Location;
+use super::{Ctx, output};
 use crate::web::{self, WebApp};
 
 /// `serve`.
@@ -45,7 +45,9 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
         let address = listener.local_addr()?;
-        println!("Web admin for {location} on http://{address}/ (Ctrl-C stops it)");
+        output::print(&format!(
+            "Web admin for {location} on http://{address}/ (Ctrl-C stops it)\n"
+        ))?;
         let app = WebApp::new(harness, workspace);
         web::serve(listener, app, stop_signal()).await?;
         eprintln!("Stopped.");

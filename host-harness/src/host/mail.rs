@@ -1,11 +1,11 @@
 //! The `mail` import: [`MailCapture`], delivering through [`MailDelivery`].
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use lettre::message::Mailbox;
 
 use super::Fault;
@@ -52,7 +52,10 @@ use crate::types::{Mail, MailError};
 /// for copy in host.mail.sent_copies()? {
 ///     println!("{} → {} via {:?}", copy.key, copy.to, copy.via);
 /// }
-/// host.mail.write_eml("outbox")?;
+/// let export = host.mail.write_eml("outbox")?;
+/// for failure in &export.failures {
+///     eprintln!("not written: {failure}");
+/// }
 /// # anyhow::Ok(())
 /// ```
 pub type MailCapture = Capture<Mail, MailDelivery>;
@@ -309,21 +312,18 @@ impl MailCapture {
             .collect()
     }
 
-    /// Writes each copy of each captured mail to `dir` (created if missing) as an `.eml` file
-    /// named after the key and the recipient ([`eml::file_name`]), replacing files of the same
-    /// name. Returns the paths written, in the order the mails were sent.
-    pub fn write_eml(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let mut written = Vec::new();
-        for mail in self.all() {
-            for (copy, bytes) in self.eml(&mail.idempotency_key)? {
-                let path = dir.join(eml::file_name(&copy.key, &copy.user_id));
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                written.push(path);
+    /// Writes each copy of each captured mail into `dir` (created if missing) as an `.eml`
+    /// file, in the order the mails were sent, and reports what it did; see
+    /// [`eml::write_files`]: nothing is overwritten or written through a link, a copy that
+    /// cannot be written does not stop the others, and writing again finds the files it wrote.
+    pub fn write_eml(&self, dir: impl AsRef<Path>) -> Result<eml::EmlExport> {
+        let mails = self.all();
+        let mut copies = Vec::new();
+        for mail in &mails {
+            for copy in self.delivery.lock().log.copies(&mail.idempotency_key)? {
+                copies.push((mail, copy));
             }
         }
-        Ok(written)
+        eml::write_files(dir.as_ref(), copies.iter().map(|(m, c)| (*m, c)))
     }
 }

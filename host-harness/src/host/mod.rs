@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
 pub use capture::{Capture, Delivered, Delivery};
-pub use clock::{Clock, DEFAULT_NOW_MILLIS};
+pub use clock::{Clock, DEFAULT_NOW_MILLIS, MAX_MILLIS, OutOfRange};
 pub use directory::{DIRECTORY_SCHEMA_PART, DIRECTORY_SCHEMA_VERSION, Directory};
 pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
@@ -32,8 +32,8 @@ pub use sent_log::{
 };
 pub use smtp::{DEFAULT_FROM, DEFAULT_SMTP_TIMEOUT, SmtpConfig, SmtpCredentials, SmtpTls};
 pub use sqlite::{
-    DEFAULT_BUSY_TIMEOUT, Database, KV_SCHEMA_PART, KV_SCHEMA_VERSION, SqliteBackend,
-    SqliteOptions, Synchronous,
+    DEFAULT_BUSY_TIMEOUT, Database, ForeignDatabase, KV_SCHEMA_PART, KV_SCHEMA_VERSION,
+    SqliteBackend, SqliteOptions, Synchronous,
 };
 pub use storage::{KvBackend, MemoryBackend, Storage, StorageStats};
 

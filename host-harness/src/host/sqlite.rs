@@ -5,6 +5,10 @@
 //! each part of the harness that keeps tables in the file. [`SqliteBackend`] is the storage
 //! import on top of it: its own tables (`kv`, `kv_clock`, schema part `kv`).
 //!
+//! A file is the harness's when it is new (missing, empty, or an SQLite database without
+//! tables) or has the `harness_schema` table; any other file, another application's database
+//! say, is refused with [`ForeignDatabase`] before anything is written to it.
+//!
 //! # Sharing the file with other host modules
 //!
 //! Host-side state that must survive between CLI invocations (directory fixtures, the mail
@@ -33,7 +37,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::storage::{KvBackend, scan_bounds};
 use crate::types::{Check, Entry, StorageError, Write};
@@ -141,10 +145,12 @@ impl Database {
     }
 
     /// Opens (creating if missing) the database at `path`: WAL mode, the given durability and
-    /// busy timeout.
+    /// busy timeout. Fails with [`ForeignDatabase`], changing nothing, when the file holds
+    /// tables but no `harness_schema` table (the database of another application).
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref();
-        let connection = connect(path, &options)
+        let connection = check_ours(path, &options)
+            .and_then(|()| connect(path, &options))
             .with_context(|| format!("opening the SQLite database {}", path.display()))?;
         Ok(Self {
             inner: Arc::new(DatabaseInner {
@@ -222,6 +228,66 @@ impl Database {
             ),
         }
     }
+}
+
+/// A database file with tables, none of them the harness's `harness_schema`: another
+/// application's, which the harness refuses to open rather than add its tables to it and switch
+/// it to WAL mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignDatabase {
+    /// The file.
+    pub path: PathBuf,
+    /// Its tables (and views), by name.
+    pub tables: Vec<String>,
+}
+
+impl std::fmt::Display for ForeignDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 5;
+        let mut tables = self.tables[..self.tables.len().min(SHOWN)].join(", ");
+        if self.tables.len() > SHOWN {
+            tables.push_str(", …");
+        }
+        // The path is in the context of every error opening a database.
+        write!(
+            f,
+            "not a database of this harness: it holds other tables ({tables}) and no \
+             harness_schema table; left unchanged (use a new or empty file)"
+        )
+    }
+}
+
+impl std::error::Error for ForeignDatabase {}
+
+/// Fails with [`ForeignDatabase`] if the existing file at `path` has tables but not
+/// `harness_schema`. Looks through a read-only connection, so a refused file is not touched (a
+/// file that is not SQLite at all fails here too, unchanged).
+fn check_ours(path: &Path, options: &SqliteOptions) -> Result<()> {
+    if !path.try_exists()? {
+        return Ok(());
+    }
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // Another process may be setting the file up.
+    connection.busy_timeout(options.busy_timeout)?;
+    let mut statement = connection.prepare(
+        "SELECT name FROM sqlite_schema
+         WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+         ORDER BY name",
+    )?;
+    let tables: Vec<String> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if tables.is_empty() || tables.iter().any(|t| t == "harness_schema") {
+        return Ok(());
+    }
+    Err(ForeignDatabase {
+        path: path.to_owned(),
+        tables,
+    }
+    .into())
 }
 
 fn connect(path: &Path, options: &SqliteOptions) -> Result<Connection> {
