@@ -11,9 +11,13 @@ use order_messages_host::types::*;
 use order_messages_host::{Addon, AddonView, Directory, Imports, Mailer, Notifier, Runtime};
 use order_messages_host::{Storage, scan_bounds};
 
-/// The platform's own store: keys with values and versions, one lock for atomic commits.
+/// Each key's value and version.
+type Rows = BTreeMap<String, (Vec<u8>, u64)>;
+
+/// The platform's own store: keys with values and versions, and the last version given; one
+/// lock makes commits atomic.
 #[derive(Default)]
-struct ShopStore(Mutex<(BTreeMap<String, (Vec<u8>, u64)>, u64)>);
+struct ShopStore(Mutex<(Rows, u64)>);
 
 impl Storage for ShopStore {
     fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {

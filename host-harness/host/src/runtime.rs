@@ -246,8 +246,8 @@ struct Live<T: 'static> {
 
 /// Where an instance's platform value is.
 enum Slot<T: 'static> {
-    /// In a live store.
-    Live(Live<T>),
+    /// In a live store (boxed: a store is large, a parked value may be small).
+    Live(Box<Live<T>>),
     /// Waiting for the next instantiation (after a failed call, or before the first).
     Parked(T),
     /// Only while moving between the two.
@@ -358,7 +358,7 @@ impl<T: AddonView + 'static> Instance<T> {
                 unreachable!()
             };
             match self.instantiate(platform) {
-                Ok(live) => self.slot = Slot::Live(live),
+                Ok(live) => self.slot = Slot::Live(Box::new(live)),
                 Err((platform, e)) => {
                     self.slot = Slot::Parked(platform);
                     return Err(e);
