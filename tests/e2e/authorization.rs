@@ -63,12 +63,12 @@ fn seeded(mode: MultivendorMode) -> (World, Session) {
         (SAM, BOB_ACME_ORDER, "We are looking into the parcel"),
     ];
     for (who, order, body) in script {
-        world.host.clock.advance_millis(60_000);
+        world.platform.clock.advance_millis(60_000);
         post(&mut s, &world.actor(who), order, body);
     }
-    world.host.clock.advance_millis(60_000);
+    world.platform.clock.advance_millis(60_000);
     ok(s.open_dispute(&world.actor(ALICE), ALICE_BLUE_ORDER, "The parcel is late"));
-    world.host.clock.advance_millis(60_000);
+    world.platform.clock.advance_millis(60_000);
     (world, s)
 }
 
@@ -87,7 +87,7 @@ fn reaches(actor: &Actor, order: &Order, mode: MultivendorMode) -> bool {
 fn reachable(world: &World, actor: &Actor, mode: MultivendorMode) -> (Ids, Ids) {
     let threads: Ids = ALL_ORDERS
         .iter()
-        .filter(|o| reaches(actor, &world.host.directory.order(o).unwrap(), mode))
+        .filter(|o| reaches(actor, &world.platform.directory.order(o).unwrap(), mode))
         .map(|o| o.to_string())
         .collect();
     let disputed = threads
@@ -438,7 +438,7 @@ fn expected(op: Op, actor: &Actor, case: &Case, mode: MultivendorMode) -> Expect
 fn check(op: Op, case: &Case, mode: MultivendorMode) {
     let (world, mut s) = seeded(mode);
     let actor = world.actor(case.actor);
-    let order = world.host.directory.order(case.order).unwrap();
+    let order = world.platform.directory.order(case.order).unwrap();
     assert_eq!(
         case.reaches,
         reaches(&actor, &order, MultivendorMode::SeparateShops),
@@ -460,12 +460,13 @@ fn check(op: Op, case: &Case, mode: MultivendorMode) {
             }
         }
         Expect::Refused(kind) => {
-            let refusal =
-                refused_without_change(&world.host, kind, || op.run(&mut s, &actor, case.order));
+            let refusal = refused_without_change(&world.platform, kind, || {
+                op.run(&mut s, &actor, case.order)
+            });
             // The same call about an order that does not exist: the same refusal, so the
             // answer says nothing about whether the order exists.
             let missing =
-                refused_without_change(&world.host, kind, || op.run(&mut s, &actor, MISSING));
+                refused_without_change(&world.platform, kind, || op.run(&mut s, &actor, MISSING));
             assert_eq!(
                 refusal.describe().replace(case.order, "<order>"),
                 missing.describe().replace(MISSING, "<order>"),
@@ -518,7 +519,7 @@ fn unreached_orders_without_a_thread_are_refused_like_missing_ones() {
     let (world, mut s) = seeded(MultivendorMode::SeparateShops);
     let quiet = "o6";
     world
-        .host
+        .platform
         .directory
         .add_order(Order::new(quiet, "1006", BOB, "Bob").with_vendor(ACME, "Acme Tools"));
     for who in [ALICE, BEN] {
@@ -530,9 +531,9 @@ fn unreached_orders_without_a_thread_are_refused_like_missing_ones() {
                 "not-found"
             };
             let refusal =
-                refused_without_change(&world.host, kind, || op.run(&mut s, &actor, quiet));
+                refused_without_change(&world.platform, kind, || op.run(&mut s, &actor, quiet));
             let missing =
-                refused_without_change(&world.host, kind, || op.run(&mut s, &actor, MISSING));
+                refused_without_change(&world.platform, kind, || op.run(&mut s, &actor, MISSING));
             assert_eq!(
                 refusal.describe().replace(quiet, "<order>"),
                 missing.describe().replace(MISSING, "<order>"),
@@ -553,8 +554,11 @@ fn a_retried_post_is_refused_to_a_vendor_in_warehouse_mode() {
     let anna = world.actor(ANNA);
     let request = PostRequest::new(BOB_ACME_ORDER, "Shipped today").with_key("ship-1");
     ok(s.post(&anna, &request));
-    world.host.directory.set_mode(MultivendorMode::Warehouse);
-    refused_without_change(&world.host, "forbidden", || s.post(&anna, &request));
+    world
+        .platform
+        .directory
+        .set_mode(MultivendorMode::Warehouse);
+    refused_without_change(&world.platform, "forbidden", || s.post(&anna, &request));
 }
 
 /// A post retried with its idempotency key by a user who no longer reaches the order (here:
@@ -566,7 +570,7 @@ fn a_retried_post_is_refused_once_the_order_is_out_of_reach() {
     let request = PostRequest::new(BOB_ACME_ORDER, "Shipped today").with_key("ship-1");
     ok(s.post(&anna, &request));
     let moved = Actor::vendor(ANNA, BLUE, "Anna");
-    refused_without_change(&world.host, "not-found", || s.post(&moved, &request));
+    refused_without_change(&world.platform, "not-found", || s.post(&moved, &request));
 }
 
 /// No search reaches into another party's threads: a word that only occurs in Bob's thread

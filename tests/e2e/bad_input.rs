@@ -4,7 +4,7 @@
 //! error: limits reached exactly, line breaks and tabs in text, wildcard-only searches, and
 //! HTML, which is stored as posted and escaped where it is rendered.
 
-use order_messages_harness::Fault;
+use order_messages_platform::Fault;
 use order_messages_tests::*;
 
 /// A call's raw outcome, as the session returns it.
@@ -59,7 +59,7 @@ fn empty_and_blank_bodies_are_refused() {
     // On a thread that exists and on an order without one yet.
     for order in [ALICE_ACME_ORDER, ALICE_BLUE_ORDER] {
         for body in ["", " ", "  \n\t \r\n ", "\u{3000}\u{a0}"] {
-            invalid_without_change(&world.host, "body", || {
+            invalid_without_change(&world.platform, "body", || {
                 s.post(&alice, &PostRequest::new(order, body))
             });
         }
@@ -76,7 +76,7 @@ fn bodies_are_limited_in_characters_not_bytes() {
         let m = post(&mut s, &alice, ALICE_ACME_ORDER, &body);
         assert_eq!(m.body, body);
         let over = unit.repeat(10_001);
-        let reason = invalid_without_change(&world.host, "body", || {
+        let reason = invalid_without_change(&world.platform, "body", || {
             s.post(&alice, &PostRequest::new(ALICE_ACME_ORDER, over.as_str()))
         });
         assert!(
@@ -85,12 +85,12 @@ fn bodies_are_limited_in_characters_not_bytes() {
         );
     }
     // The host's own limit applies.
-    world.host.directory.set_limits(Limits {
+    world.platform.directory.set_limits(Limits {
         max_body_chars: 5,
         ..Limits::default()
     });
     post(&mut s, &alice, ALICE_ACME_ORDER, "12345");
-    invalid_without_change(&world.host, "body", || {
+    invalid_without_change(&world.platform, "body", || {
         s.post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "123456"))
     });
 }
@@ -108,7 +108,7 @@ fn control_characters_are_refused_but_line_breaks_and_tabs_are_kept() {
         "back\u{8}space",
         "delete \u{7f}",
     ] {
-        invalid_without_change(&world.host, "body", || {
+        invalid_without_change(&world.platform, "body", || {
             s.post(&alice, &PostRequest::new(ALICE_ACME_ORDER, body))
         });
     }
@@ -128,7 +128,7 @@ fn dispute_reasons_must_be_given_and_fit_the_limit() {
     let alice = world.actor(ALICE);
     let long = "é".repeat(2_001);
     for reason in ["", "   ", "\n\t", long.as_str(), "bad \u{7} bell"] {
-        invalid_without_change(&world.host, "reason", || {
+        invalid_without_change(&world.platform, "reason", || {
             s.open_dispute(&alice, ALICE_ACME_ORDER, reason)
         });
     }
@@ -143,7 +143,7 @@ fn resolutions_must_fit_the_limit() {
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
     ok(s.open_dispute(&alice, ALICE_ACME_ORDER, "Drill is broken"));
     for resolution in ["x".repeat(2_001), "é".repeat(2_001), "bad \u{0} nul".into()] {
-        invalid_without_change(&world.host, "resolution", || {
+        invalid_without_change(&world.platform, "resolution", || {
             s.close_dispute(&sam, ALICE_ACME_ORDER, Some(resolution.as_str()))
         });
     }
@@ -174,7 +174,7 @@ fn malformed_actors_are_refused_by_every_kind_of_call() {
         (Actor::vendor(ANNA, "", "Anna"), "actor.role.vendor"),
     ];
     for (actor, field) in &cases {
-        let host = &world.host;
+        let host = &world.platform;
         invalid_without_change(host, field, || {
             s.post(actor, &PostRequest::new(ALICE_ACME_ORDER, "Hi"))
         });
@@ -211,23 +211,25 @@ fn malformed_order_ids_are_refused_by_every_call() {
         for id in bad_ids {
             for actor in [&alice, &sam] {
                 let reason =
-                    invalid_without_change(&world.host, "order-id", || op(&mut s, actor, id));
+                    invalid_without_change(&world.platform, "order-id", || op(&mut s, actor, id));
                 assert!(!reason.is_empty(), "{name}");
             }
         }
     }
     for id in bad_ids {
         let ids = [ALICE_ACME_ORDER.to_string(), id.to_string()];
-        invalid_without_change(&world.host, "order-ids", || {
+        invalid_without_change(&world.platform, "order-ids", || {
             s.mark_selected(&alice, &ids, true)
         });
-        invalid_without_change(&world.host, "order-ids", || {
+        invalid_without_change(&world.platform, "order-ids", || {
             s.filter_orders(&alice, &ids, MessageFilter::WithMessages)
         });
     }
     // 128 characters is a well-formed id: unknown, so not found.
     let longest = "o".repeat(128);
-    refused_without_change(&world.host, "not-found", || s.unread_count(&sam, &longest));
+    refused_without_change(&world.platform, "not-found", || {
+        s.unread_count(&sam, &longest)
+    });
 }
 
 #[test]
@@ -240,19 +242,20 @@ fn unknown_orders_are_not_found_by_every_single_order_call() {
             if who == ANNA && matches!(name, "open" | "close") {
                 continue; // vendors are refused those whatever the order
             }
-            let e =
-                refused_without_change(&world.host, "not-found", || op(&mut s, &actor, UNKNOWN));
+            let e = refused_without_change(&world.platform, "not-found", || {
+                op(&mut s, &actor, UNKNOWN)
+            });
             assert!(
                 e.describe().contains(UNKNOWN),
                 "{who} {name}: {}",
                 e.describe()
             );
         }
-        refused_without_change(&world.host, "not-found", || {
+        refused_without_change(&world.platform, "not-found", || {
             s.mark_selected(&actor, &[UNKNOWN.into()], true)
         });
         // The order filter never reports an order, it drops it.
-        let kept = ok_without_change(&world.host, || {
+        let kept = ok_without_change(&world.platform, || {
             s.filter_orders(
                 &actor,
                 &[UNKNOWN.into(), ALICE_ACME_ORDER.into()],
@@ -277,7 +280,7 @@ fn busy() -> (World, Session) {
         (CAROL, CAROL_BLUE_ORDER),
         (CAROL, CAROL_STORE_ORDER),
     ] {
-        world.host.clock.advance_millis(60_000);
+        world.platform.clock.advance_millis(60_000);
         post(&mut s, &world.actor(who), order, "A question");
     }
     let sam = world.actor(SAM);
@@ -290,7 +293,7 @@ fn busy() -> (World, Session) {
 fn malformed_cursors_are_refused() {
     let (world, mut s) = busy();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.host;
+    let host = &world.platform;
     for cursor in ["abc", "", "-1", "1.5", "0x10", "0:0000000000001/o1"] {
         invalid_without_change(host, "cursor", || {
             s.read_thread(
@@ -359,17 +362,17 @@ fn a_cursor_of_another_query_shape_is_refused() {
         &request.clone().with_cursor(Some(second_pass.clone())),
     ));
     // ...but a newest-first listing has a single pass: the cursor is not one of its own.
-    invalid_without_change(&world.host, "cursor", || {
+    invalid_without_change(&world.platform, "cursor", || {
         s.list_threads(
             &sam,
             &ListRequest::new(Query::all(), 1).with_cursor(Some(second_pass.clone())),
         )
     });
-    invalid_without_change(&world.host, "cursor", || {
+    invalid_without_change(&world.platform, "cursor", || {
         s.mark_matching(&sam, &Query::all(), true, Some(&second_pass))
     });
     // Nor is it a cursor of the order filter's listing.
-    invalid_without_change(&world.host, "cursor", || {
+    invalid_without_change(&world.platform, "cursor", || {
         s.list_orders(&sam, MessageFilter::WithMessages, Some(&second_pass), 1)
     });
 }
@@ -378,7 +381,7 @@ fn a_cursor_of_another_query_shape_is_refused() {
 fn page_sizes_outside_one_to_the_maximum_are_refused() {
     let (world, mut s) = busy();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.host;
+    let host = &world.platform;
     for limit in [0, 101, u32::MAX] {
         invalid_without_change(host, "limit", || {
             s.read_thread(
@@ -417,7 +420,7 @@ fn page_sizes_outside_one_to_the_maximum_are_refused() {
 #[test]
 fn outbox_page_sizes_outside_one_to_500_are_refused() {
     let (world, mut s) = busy();
-    let host = &world.host;
+    let host = &world.platform;
     for limit in [0, 501] {
         invalid_without_change(host, "limit", || s.deliver_pending(limit));
         invalid_without_change(host, "limit", || s.list_outbox(false, None, limit));
@@ -435,7 +438,7 @@ fn outbox_page_sizes_outside_one_to_500_are_refused() {
 fn too_many_order_ids_are_refused() {
     let (world, mut s) = busy();
     let sam = world.actor(SAM);
-    let host = &world.host;
+    let host = &world.platform;
     // The default: 1,000.
     let ids = |n: usize| -> Vec<String> { (0..n).map(|i| format!("o{i}")).collect() };
     let over = ids(1_001);
@@ -480,7 +483,7 @@ fn mark_selected_with_one_unreachable_order_marks_none() {
         ([ALICE_ACME_ORDER, UNKNOWN, ALICE_BLUE_ORDER], UNKNOWN),
     ] {
         let ids = ids.map(String::from);
-        let e = refused_without_change(&world.host, "not-found", || {
+        let e = refused_without_change(&world.platform, "not-found", || {
             s.mark_selected(&alice, &ids, false)
         });
         assert!(e.describe().contains(offending), "{}", e.describe());
@@ -498,7 +501,7 @@ fn mark_selected_with_one_unreachable_order_marks_none() {
 fn disputes_in_the_wrong_state_are_refused() {
     let (world, mut s) = with_a_thread();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.host;
+    let host = &world.platform;
     // Nothing open: on an order with a thread and on one without.
     for order in [ALICE_ACME_ORDER, ALICE_BLUE_ORDER] {
         refused_without_change(host, "invalid-state", || {
@@ -522,7 +525,7 @@ fn disputes_in_the_wrong_state_are_refused() {
 fn idempotency_keys_return_the_first_message_or_conflict() {
     let (world, mut s) = with_a_thread();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.host;
+    let host = &world.platform;
     let request = PostRequest::new(ALICE_ACME_ORDER, "Any news?").with_key("retry-1");
     let first = ok(s.post(&alice, &request));
     // The same request again: the same message, nothing added (no message, no mail).
@@ -553,7 +556,7 @@ fn idempotency_keys_return_the_first_message_or_conflict() {
 fn searches_that_are_too_long_or_have_too_many_words_are_refused() {
     let (world, mut s) = busy();
     let sam = world.actor(SAM);
-    let host = &world.host;
+    let host = &world.platform;
     let too_long = "x".repeat(201);
     let refused = [
         too_long.as_str(),
@@ -586,13 +589,14 @@ fn wildcard_only_searches_match_nothing_and_are_not_errors() {
     for search in ["%%%", "*", "%", "_", "?", ".*", "%_*?!"] {
         for query in [Query::all(), Query::unread(), Query::open_disputes()] {
             let query = query.with_search(search);
-            let page = ok_without_change(&world.host, || {
+            let page = ok_without_change(&world.platform, || {
                 s.list_threads(&sam, &ListRequest::new(query.clone(), 10))
             });
             assert!(page.rows.is_empty(), "{search:?} matched {:?}", page.rows);
             assert_eq!(page.next_cursor, None);
-            let marked =
-                ok_without_change(&world.host, || s.mark_matching(&sam, &query, true, None));
+            let marked = ok_without_change(&world.platform, || {
+                s.mark_matching(&sam, &query, true, None)
+            });
             assert_eq!(
                 (marked.changed, marked.next_cursor),
                 (0, None),
@@ -617,7 +621,7 @@ fn html_is_stored_as_posted_and_escaped_in_mail() {
     assert_eq!(page.messages[0].body, body);
     ok(s.open_dispute(&alice, ALICE_ACME_ORDER, "<script>steal()</script>"));
 
-    let mails = world.host.mail.all();
+    let mails = world.platform.mail.all();
     assert!(mails.len() >= 2, "mail about the message and the dispute");
     for mail in &mails {
         let html = &mail.html_body;
@@ -647,7 +651,7 @@ fn subjects_are_one_line_even_when_the_order_number_is_not() {
     let (world, mut s) = marketplace();
     for (id, number) in [("ox", "12\n34"), ("oy", "56\r\n78\u{2028}9")] {
         world
-            .host
+            .platform
             .directory
             .add_order(Order::new(id, number, ALICE, "Alice").with_vendor(ACME, "Acme Tools"));
     }
@@ -657,7 +661,7 @@ fn subjects_are_one_line_even_when_the_order_number_is_not() {
         ok(s.open_dispute(&alice, order, "Reason one\nreason two"));
         ok(s.close_dispute(&sam, order, Some("Done\r\nreally")));
     }
-    let mails = world.host.mail.all();
+    let mails = world.platform.mail.all();
     assert!(mails.len() >= 6, "{} mails", mails.len());
     for mail in &mails {
         assert!(
@@ -681,12 +685,12 @@ fn subjects_are_one_line_even_when_the_order_number_is_not() {
 fn outbox_summaries_are_one_line_even_when_the_order_number_is_not() {
     let (world, mut s) = marketplace();
     world
-        .host
+        .platform
         .directory
         .add_order(Order::new("ox", "12\n34", ALICE, "Alice").with_vendor(ACME, "Acme Tools"));
     // Keep everything in the outbox.
-    world.host.mail.fail_always(Fault::Unavailable);
-    world.host.notifications.fail_always(Fault::Unavailable);
+    world.platform.mail.fail_always(Fault::Unavailable);
+    world.platform.notifications.fail_always(Fault::Unavailable);
     let alice = world.actor(ALICE);
     post(&mut s, &alice, "ox", "Hello");
     ok(s.open_dispute(&alice, "ox", "Late"));
@@ -706,7 +710,7 @@ fn outbox_summaries_are_one_line_even_when_the_order_number_is_not() {
 #[test]
 fn malformed_outbox_cursors_are_refused() {
     let (world, mut s) = with_a_thread();
-    let host = &world.host;
+    let host = &world.platform;
     // Something to page through: mail that could not go out.
     host.mail.fail_always(Fault::Unavailable);
     post(&mut s, &world.actor(ANNA), ALICE_ACME_ORDER, "On its way");
@@ -741,7 +745,7 @@ fn malformed_outbox_cursors_are_refused() {
 fn a_host_clock_beyond_what_keys_can_record_is_refused() {
     let (world, mut s) = with_a_thread();
     let alice = world.actor(ALICE);
-    let host = &world.host;
+    let host = &world.platform;
     // Activity stamps hold 13 digits of milliseconds: up to 9,999,999,999,999 (year 2286).
     for beyond in [10_000_000_000_000, 4_102_444_800_000_000, i64::MAX] {
         host.clock.set(beyond);

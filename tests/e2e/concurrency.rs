@@ -119,12 +119,12 @@ fn check_nothing_lost(world: &World) {
     assert_verified(&mut s);
     // Exactly one mail per message, each delivered once.
     while ok(s.deliver_pending(100)).more {}
-    assert_eq!(world.host.mail.count() as u64, messages);
+    assert_eq!(world.platform.mail.count() as u64, messages);
     assert!(ok(s.list_outbox(false, None, 10)).0.is_empty());
     println!(
         "{THREADS} instances x {OPS_PER_THREAD} operations: {messages} messages; {} commits \
          conflicted and were retried; {} operations gave up with `conflict`",
-        world.host.storage.stats().conflicts,
+        world.platform.storage.stats().conflicts,
         accepted.conflicts
     );
 }
@@ -144,8 +144,8 @@ fn concurrent_instances_over_one_sqlite_store_lose_nothing() {
             .unwrap()
             .as_nanos()
     ));
-    let storage = Storage::sqlite(&path).expect("opens");
-    check_nothing_lost(&Fixtures::marketplace_on(Host::new().with_storage(storage)).build());
+    let storage = SharedStorage::sqlite(&path).expect("opens");
+    check_nothing_lost(&Fixtures::marketplace_on(Platform::new().with_storage(storage)).build());
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }

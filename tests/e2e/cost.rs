@@ -12,10 +12,10 @@ fn store_with(threads: usize) -> (World, Session) {
     let (bob, anna) = (world.actor(BOB), world.actor(ANNA));
     for i in 0..threads {
         let id = format!("load-{i:04}");
-        world.host.directory.add_order(
+        world.platform.directory.add_order(
             Order::new(&id, format!("9{i:04}"), BOB, "Bob").with_vendor(ACME, "Acme Tools"),
         );
-        world.host.clock.advance_millis(100);
+        world.platform.clock.advance_millis(100);
         let body = if i % 3 == 0 {
             "gearbox noise"
         } else {
@@ -39,9 +39,9 @@ fn store_with(threads: usize) -> (World, Session) {
 
 /// Storage work of `op`: keys read + entries scanned + keys written.
 fn work(world: &World, op: impl FnOnce()) -> u64 {
-    world.host.storage.reset_stats();
+    world.platform.storage.reset_stats();
     op();
-    let st = world.host.storage.stats();
+    let st = world.platform.storage.stats();
     st.keys_read + st.entries_scanned + st.writes
 }
 
@@ -124,9 +124,9 @@ fn the_work_of_every_operation_does_not_grow_with_the_data() {
 fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() {
     let (world, mut s) = marketplace();
     let alice = world.actor(ALICE);
-    world.host.directory.set_limits(Limits {
+    world.platform.directory.set_limits(Limits {
         max_body_chars: 100_000,
-        ..world.host.directory.settings().limits
+        ..world.platform.directory.settings().limits
     });
     let mut body = String::new();
     let mut n = 0;
@@ -139,10 +139,10 @@ fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() 
         n += 1;
     }
     assert!(n > 10_000, "{n} words");
-    world.host.storage.reset_stats();
+    world.platform.storage.reset_stats();
     let message = post(&mut s, &alice, ALICE_ACME_ORDER, &body);
     assert_eq!(message.body, body.trim());
-    let writes = world.host.storage.stats().writes;
+    let writes = world.platform.storage.stats().writes;
     let fuel = s.fuel_consumed();
     // Seven keyword writes per indexed word (three scopes' index entries and the thread's
     // record of the word) for at most 200 words of the text, plus the message's other keys.

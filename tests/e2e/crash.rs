@@ -63,7 +63,7 @@ fn killed_writers_lose_no_acknowledged_message() {
     );
 
     // Reopen: verify is clean and every acknowledged message is there, once.
-    let host = Host::new().with_storage(Storage::sqlite(&path).unwrap());
+    let host = Platform::new().with_storage(SharedStorage::sqlite(&path).unwrap());
     let world = Fixtures::marketplace_on(host).build();
     let mut s = world.session().unwrap();
     assert_verified(&mut s);

@@ -12,7 +12,7 @@ fn open_close_and_reopen_with_system_messages_and_history() {
     assert_eq!(ok(s.current_dispute(&alice, order)), None);
 
     // The customer opens a dispute: a system message names who and why.
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     let opened = ok(s.open_dispute(&alice, order, "  Broken on arrival  "));
     assert_eq!(opened.number, 1);
     assert_eq!(opened.reason, "Broken on arrival");
@@ -32,7 +32,7 @@ fn open_close_and_reopen_with_system_messages_and_history() {
     assert_eq!(unread(&mut s, &alice, order), 0);
 
     // Staff close it with a resolution.
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     let closed = ok(s.close_dispute(&sam, order, Some("Replacement shipped")));
     let closure = closed.closed.clone().expect("closed");
     assert_eq!(closure.by.id, SAM);
@@ -78,17 +78,17 @@ fn open_and_close_refuse_the_wrong_state_and_vendors() {
     let (world, mut s) = marketplace();
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     let order = ALICE_ACME_ORDER;
-    refused_without_change(&world.host, "invalid-state", || {
+    refused_without_change(&world.platform, "invalid-state", || {
         s.close_dispute(&alice, order, None)
     });
     ok(s.open_dispute(&alice, order, "Late"));
-    refused_without_change(&world.host, "invalid-state", || {
+    refused_without_change(&world.platform, "invalid-state", || {
         s.open_dispute(&alice, order, "Still late")
     });
-    refused_without_change(&world.host, "forbidden", || {
+    refused_without_change(&world.platform, "forbidden", || {
         s.close_dispute(&anna, order, Some("Fixed"))
     });
-    refused_without_change(&world.host, "forbidden", || {
+    refused_without_change(&world.platform, "forbidden", || {
         s.open_dispute(&anna, ALICE_ACME_ORDER, "Customer is rude")
     });
 }
@@ -98,7 +98,7 @@ fn while_a_dispute_is_open_staff_receive_every_message() {
     let (world, mut s) = marketplace();
     let (alice, anna, sam) = (world.actor(ALICE), world.actor(ANNA), world.actor(SAM));
     let order = ALICE_ACME_ORDER;
-    let mail = &world.host.mail;
+    let mail = &world.platform.mail;
 
     // Separate shops, no dispute: the vendor answers, staff only supervise (no mail).
     post(&mut s, &alice, order, "Hello");

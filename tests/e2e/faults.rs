@@ -6,12 +6,12 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use order_messages_harness::host::{KvBackend, MemoryBackend};
+use order_messages_host::{MemoryStorage, Storage};
 use order_messages_tests::*;
 
 /// A memory backend whose calls fail with probability `percent`/100 while armed.
 struct FlakyBackend {
-    inner: MemoryBackend,
+    inner: MemoryStorage,
     rng: Mutex<Rng>,
     percent: u64,
     armed: AtomicBool,
@@ -36,7 +36,7 @@ impl FlakyBackend {
     }
 }
 
-impl KvBackend for FlakyBackend {
+impl Storage for FlakyBackend {
     fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {
         self.roll()?;
         self.inner.get(key)
@@ -62,10 +62,6 @@ impl KvBackend for FlakyBackend {
         self.roll()?;
         self.inner.commit(checks, writes)
     }
-
-    fn dump(&self) -> Result<Vec<Entry>, StorageError> {
-        self.inner.dump()
-    }
 }
 
 #[test]
@@ -79,13 +75,13 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(400);
     let flaky = Arc::new(FlakyBackend {
-        inner: MemoryBackend::new(),
+        inner: MemoryStorage::new(),
         rng: Mutex::new(Rng::new(0x2545_F491_4F6C_DD1D ^ seed)),
         percent: 12,
         armed: AtomicBool::new(true),
         injected: AtomicU64::new(0),
     });
-    let host = Host::new().with_storage(Storage::with_backend(flaky.clone()));
+    let host = Platform::new().with_storage(SharedStorage::with_backend(flaky.clone()));
     let world = Fixtures::marketplace_on(host).build();
     let mut s = world.session().unwrap();
     let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9));
@@ -106,10 +102,13 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         let writer = world.actor([customer(order), SAM, SARA][rng.below(3) as usize]);
         // Mail and notifications fail now and then too (temporarily: they stay in the outbox).
         if rng.below(5) == 0 {
-            world.host.mail.fail_next(1, Fault::Unavailable);
+            world.platform.mail.fail_next(1, Fault::Unavailable);
         }
         if rng.below(5) == 0 {
-            world.host.notifications.fail_next(1, Fault::Unavailable);
+            world
+                .platform
+                .notifications
+                .fail_next(1, Fault::Unavailable);
         }
         let kind = rng.below(6);
         let key = format!("op-{i}");
@@ -134,18 +133,18 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         // Try until it goes through; every failed try must leave no trace.
         loop {
             let before = (
-                flaky.inner.dump().unwrap(),
-                world.host.mail.count(),
-                world.host.notifications.count(),
+                flaky.inner.dump(),
+                world.platform.mail.count(),
+                world.platform.notifications.count(),
             );
             match attempt(&mut s) {
                 Ok(()) | Err(Error::InvalidState(_)) => break,
                 Err(Error::Storage(_)) | Err(Error::Conflict(_)) => {
                     failed += 1;
                     let after = (
-                        flaky.inner.dump().unwrap(),
-                        world.host.mail.count(),
-                        world.host.notifications.count(),
+                        flaky.inner.dump(),
+                        world.platform.mail.count(),
+                        world.platform.notifications.count(),
                     );
                     assert!(before == after, "operation {i} failed but left a trace");
                 }
@@ -155,8 +154,8 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
     }
     // Faults off: deliver what is pending; every message's mail goes out exactly once.
     flaky.armed.store(false, Ordering::Relaxed);
-    world.host.mail.recover();
-    world.host.notifications.recover();
+    world.platform.mail.recover();
+    world.platform.notifications.recover();
     while ok(s.deliver_pending(100)).more {}
     let sam = world.actor(SAM);
     let messages: u64 = orders
@@ -164,7 +163,7 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         .map(|o| ok(s.read_thread(&sam, &ThreadRequest::new(*o))).message_count)
         .sum();
     assert_eq!(
-        world.host.mail.count() as u64,
+        world.platform.mail.count() as u64,
         messages,
         "one mail per message"
     );
@@ -174,7 +173,7 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         "seed {seed}: {operations} operations, {} storage faults injected, {} mail and {} notification \
          faults, {failed} failed attempts, each retried until it went through, {messages} messages, all mails delivered once",
         flaky.injected.load(Ordering::Relaxed),
-        world.host.mail.failures(),
-        world.host.notifications.failures(),
+        world.platform.mail.failures(),
+        world.platform.notifications.failures(),
     );
 }

@@ -1,51 +1,60 @@
-//! Guest faults: a trap, running out of fuel, and hitting the memory cap each fail that one
-//! call; nothing half-done reaches the store; the same session serves the next call.
+//! Guest faults: a trap at any point, running out of fuel, and hitting the memory cap each
+//! fail that one call; nothing half-done reaches the store; the same session serves the next call.
 
 use order_messages_tests::*;
 
-fn storage_calls_of_a_post() -> u32 {
+/// The fuel a post of "Hello" into a new thread takes.
+fn fuel_of_a_post() -> u64 {
     let (world, mut s) = marketplace();
-    world.host.storage.reset_stats();
     post(&mut s, &world.actor(ALICE), ALICE_ACME_ORDER, "Hello");
-    let st = world.host.storage.stats();
-    (st.gets + st.get_manys + st.scans + st.commits) as u32
+    s.fuel_consumed()
 }
 
+/// A trap anywhere in a post (the fuel running out at 24 points spread over the call, before,
+/// between and after its storage calls and deliveries) fails that call only: nothing half-done
+/// reaches the store, and the next call gets a fresh instance.
 #[test]
-fn a_trap_at_any_storage_call_fails_that_call_only() {
-    let calls = storage_calls_of_a_post();
-    for at in 0..calls {
+fn a_trap_at_any_point_of_a_post_fails_that_call_only() {
+    let full = fuel_of_a_post();
+    for point in 1..=24u64 {
         let (world, mut s) = marketplace();
         let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
-        let before = world.host.storage.dump();
-        world.host.traps.trap_after(at);
+        let before = world.platform.storage.dump();
+        let normal = s.config().clone();
+        s.set_config(RunConfig {
+            fuel_per_call: full * point / 25,
+            ..normal.clone()
+        });
         let trapped = s
             .post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "Hello"))
             .expect_err("the call traps");
         assert!(
-            format!("{trapped:#}").contains("injected trap"),
-            "call {at}: {trapped:#}"
+            format!("{trapped:#}").contains("ran out of fuel"),
+            "point {point}: {trapped:#}"
         );
-        world.host.traps.clear();
+        s.set_config(normal);
 
         // Either the trap came before the commit and nothing was written, or after it and the
         // message is there once with its mail in the outbox.
-        let after = world.host.storage.dump();
+        let after = world.platform.storage.dump();
         let thread = ok(s.read_thread(&anna, &ThreadRequest::new(ALICE_ACME_ORDER)));
         if thread.message_count == 0 {
-            assert_eq!(after, before, "call {at}: a trapped call wrote something");
+            assert_eq!(
+                after, before,
+                "point {point}: a trapped call wrote something"
+            );
         } else {
-            assert_eq!(thread.message_count, 1, "call {at}");
+            assert_eq!(thread.message_count, 1, "point {point}");
         }
         // The same session keeps serving, and every mail goes out exactly once.
         post(&mut s, &alice, ALICE_ACME_ORDER, "Anyone?");
         while ok(s.deliver_pending(100)).more {}
         let expected = thread.message_count as usize + 1;
-        assert_eq!(world.host.mail.count(), expected, "call {at}");
+        assert_eq!(world.platform.mail.count(), expected, "point {point}");
         assert_eq!(
             unread(&mut s, &anna, ALICE_ACME_ORDER),
             expected as u32,
-            "call {at}"
+            "point {point}"
         );
         assert!(
             s.instantiations() >= 2,
@@ -60,7 +69,7 @@ fn running_out_of_fuel_fails_that_call_only() {
     let alice = world.actor(ALICE);
     post(&mut s, &alice, ALICE_ACME_ORDER, "First");
     let normal = s.config().clone();
-    let before = world.host.storage.dump();
+    let before = world.platform.storage.dump();
     // Enough fuel to start the call, far too little to finish a post.
     s.set_config(RunConfig {
         fuel_per_call: 50_000,
@@ -70,7 +79,7 @@ fn running_out_of_fuel_fails_that_call_only() {
         .post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "Second"))
         .expect_err("out of fuel");
     assert!(format!("{error:#}").contains("fuel"), "{error:#}");
-    assert_eq!(world.host.storage.dump(), before, "no partial write");
+    assert_eq!(world.platform.storage.dump(), before, "no partial write");
     s.set_config(normal);
     let m = post(&mut s, &alice, ALICE_ACME_ORDER, "Second");
     assert_eq!(m.seq, 2);
@@ -92,13 +101,18 @@ fn the_memory_cap_fails_that_call_only() {
         key: "m/o1/000000000001".into(),
         value: huge.into_bytes(),
     });
-    world.host.storage.backend().commit(&[], &[write]).unwrap();
-    let before = world.host.storage.dump();
+    world
+        .platform
+        .storage
+        .backend()
+        .commit(&[], &[write])
+        .unwrap();
+    let before = world.platform.storage.dump();
     let error = s
         .read_thread(&alice, &ThreadRequest::new(ALICE_ACME_ORDER).marking_read())
         .expect_err("over the memory cap");
     assert!(format!("{error:#}").contains("memory"), "{error:#}");
-    assert!(world.host.storage.dump() == before, "no partial write");
+    assert!(world.platform.storage.dump() == before, "no partial write");
     // The next call, on another order, is served.
     let page = ok(s.read_thread(&bob, &ThreadRequest::new(BOB_ACME_ORDER)));
     assert_eq!(page.messages[0].body, "Hi");

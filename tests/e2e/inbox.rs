@@ -18,7 +18,7 @@ fn busy_marketplace() -> (World, Session) {
         (CAROL, CAROL_STORE_ORDER, "Gift wrapping, please"),
     ];
     for (who, order, body) in script {
-        world.host.clock.advance_millis(60_000);
+        world.platform.clock.advance_millis(60_000);
         post(&mut s, &world.actor(who), order, body);
     }
     (world, s)
@@ -51,7 +51,7 @@ fn staff_see_every_thread_newest_activity_first() {
     assert!(!top.dispute_open);
 
     // New activity moves a thread to the top.
-    world.host.clock.advance_millis(60_000);
+    world.platform.clock.advance_millis(60_000);
     post(
         &mut s,
         &world.actor(ANNA),
@@ -187,13 +187,13 @@ fn search_by_text_order_number_and_author_name() {
 
     // A later message with the word moves the thread up in the results, at a resolution of an
     // hour: within the hour the thread keeps its place, an hour on it moves to the top.
-    world.host.clock.advance_millis(60_000);
+    world.platform.clock.advance_millis(60_000);
     post(&mut s, &world.actor(BOB), BOB_ACME_ORDER, "please hurry");
     assert_eq!(
         search(&mut s, "please"),
         [CAROL_STORE_ORDER, BOB_ACME_ORDER]
     );
-    world.host.clock.advance_millis(3_600_000);
+    world.platform.clock.advance_millis(3_600_000);
     post(
         &mut s,
         &world.actor(BOB),
@@ -259,10 +259,10 @@ fn paging_visits_every_thread_once_for_every_page_size_and_query() {
     // 40 orders of Bob's from Acme, each with a message mentioning "widget" on every third.
     for i in 0..40 {
         let id = format!("bulk-{i:02}");
-        world.host.directory.add_order(
+        world.platform.directory.add_order(
             Order::new(&id, format!("2{i:03}"), BOB, "Bob").with_vendor(ACME, "Acme Tools"),
         );
-        world.host.clock.advance_millis(1_000);
+        world.platform.clock.advance_millis(1_000);
         let body = if i % 3 == 0 {
             "widget question"
         } else {
@@ -330,10 +330,10 @@ fn mark_matching_marks_every_thread_of_the_query_in_batches() {
     for i in 0..230 {
         let id = format!("m-{i:03}");
         world
-            .host
+            .platform
             .directory
             .add_order(Order::new(&id, format!("3{i:03}"), CAROL, "Carol"));
-        world.host.clock.advance_millis(10);
+        world.platform.clock.advance_millis(10);
         let body = if i % 2 == 0 {
             "refund request"
         } else {

@@ -80,7 +80,7 @@ fn a_thread_reads_in_order_and_pages_both_ways_without_gaps() {
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     for i in 1..=23 {
         let who = if i % 2 == 0 { &anna } else { &alice };
-        world.host.clock.advance_millis(1_000);
+        world.platform.clock.advance_millis(1_000);
         post(&mut s, who, ALICE_ACME_ORDER, &format!("message {i}"));
     }
     for newest_first in [false, true] {

@@ -186,7 +186,7 @@ impl Model {
 
 /// Apply `op` to the component and the model; check that both agree on its outcome.
 fn step(s: &mut Session, world: &World, model: &mut Model, op: &Op) -> Result<(), TestCaseError> {
-    let now = world.host.clock.now_millis();
+    let now = world.platform.clock.now_millis();
     let actor_of = |i: usize| (ACTORS[i], world.actor(ACTORS[i]));
     // The outcome kind the component gave ("ok" or the error kind).
     fn kind<T>(r: anyhow::Result<Result<T, Error>>) -> String {
@@ -388,7 +388,7 @@ proptest! {
         let mut s = world.session().expect("instantiates");
         let mut model = Model { warehouse, ..Model::default() };
         for op in &ops {
-            world.host.clock.advance_millis(1_000);
+            world.platform.clock.advance_millis(1_000);
             step(&mut s, &world, &mut model, op)?;
             observe(&mut s, &world, &model)?;
         }

@@ -12,7 +12,7 @@ fn in_warehouse_mode_staff_answer_and_vendors_take_no_part() {
 
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is my drill?");
     // Staff are the other party: they get the mail, the vendor does not.
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     let mut to = mail.recipients.clone();
     to.sort();
     assert_eq!(to, [SAM, SARA]);
@@ -31,12 +31,12 @@ fn in_warehouse_mode_staff_answer_and_vendors_take_no_part() {
         refused(s.list_threads(&anna, &ListRequest::new(Query::all(), 10))).kind(),
         "forbidden"
     );
-    refused_without_change(&world.host, "forbidden", || {
+    refused_without_change(&world.platform, "forbidden", || {
         s.post(&anna, &PostRequest::new(ALICE_ACME_ORDER, "Vendor here"))
     });
 
     post(&mut s, &sam, ALICE_ACME_ORDER, "It ships tomorrow");
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     assert_eq!(mail.recipients, [ALICE]);
     assert_eq!(
         order_ids(&list_all(&mut s, &world.actor(SARA), Query::unread(), 10)),
@@ -49,12 +49,12 @@ fn in_separate_shops_mode_the_vendor_answers_and_staff_supervise() {
     let (world, mut s) = marketplace();
     let (alice, anna, sam) = (world.actor(ALICE), world.actor(ANNA), world.actor(SAM));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is my drill?");
-    assert_eq!(world.host.mail.take_new().remove(0).recipients, [ANNA]);
+    assert_eq!(world.platform.mail.take_new().remove(0).recipients, [ANNA]);
     // Staff see the thread and its unread state, without being mailed.
     assert_eq!(unread(&mut s, &sam, ALICE_ACME_ORDER), 1);
     assert_eq!(list_all(&mut s, &sam, Query::all(), 10).len(), 1);
     post(&mut s, &anna, ALICE_ACME_ORDER, "Tomorrow");
-    assert_eq!(world.host.mail.take_new().remove(0).recipients, [ALICE]);
+    assert_eq!(world.platform.mail.take_new().remove(0).recipients, [ALICE]);
 }
 
 #[test]
@@ -62,10 +62,13 @@ fn switching_modes_changes_who_takes_part_without_losing_history() {
     let (world, mut s) = marketplace();
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     post(&mut s, &alice, ALICE_ACME_ORDER, "First, to the vendor");
-    world.host.directory.set_mode(MultivendorMode::Warehouse);
-    world.host.mail.take_new();
+    world
+        .platform
+        .directory
+        .set_mode(MultivendorMode::Warehouse);
+    world.platform.mail.take_new();
     post(&mut s, &alice, ALICE_ACME_ORDER, "Second, to the store");
-    let mut to = world.host.mail.take_new().remove(0).recipients;
+    let mut to = world.platform.mail.take_new().remove(0).recipients;
     to.sort();
     assert_eq!(to, [SAM, SARA]);
     assert_eq!(
@@ -73,7 +76,7 @@ fn switching_modes_changes_who_takes_part_without_losing_history() {
         "forbidden"
     );
     world
-        .host
+        .platform
         .directory
         .set_mode(MultivendorMode::SeparateShops);
     let page = ok(s.read_thread(&anna, &ThreadRequest::new(ALICE_ACME_ORDER)));

@@ -14,7 +14,7 @@ fn a_new_message_mails_the_other_participants_never_the_author() {
     let (world, mut s) = marketplace();
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is it?");
-    let mails = world.host.mail.take_new();
+    let mails = world.platform.mail.take_new();
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     assert_eq!(mail.recipients, [ANNA]);
@@ -29,7 +29,7 @@ fn a_new_message_mails_the_other_participants_never_the_author() {
     assert!(!mail.idempotency_key.is_empty());
 
     post(&mut s, &anna, ALICE_ACME_ORDER, "On its way");
-    let mails = world.host.mail.take_new();
+    let mails = world.platform.mail.take_new();
     assert_eq!(mails[0].recipients, [ALICE]);
     assert!(mails[0].text_body.contains("Anna (vendor)"));
 
@@ -40,33 +40,33 @@ fn a_new_message_mails_the_other_participants_never_the_author() {
         ALICE_ACME_ORDER,
         "Staff here, checking",
     );
-    let mails = world.host.mail.take_new();
+    let mails = world.platform.mail.take_new();
     assert_eq!(sorted(&mails[0].recipients), sorted(&[ALICE, ANNA]));
 
     // An order the store sells itself: staff answer, so staff get the customer's mail.
     post(&mut s, &world.actor(CAROL), CAROL_STORE_ORDER, "Gift wrap?");
-    let mails = world.host.mail.take_new();
+    let mails = world.platform.mail.take_new();
     assert_eq!(sorted(&mails[0].recipients), sorted(&[SAM, SARA]));
     // A staff answer goes to the customer, not to fellow staff (for whom it is only unread).
     post(&mut s, &world.actor(SARA), CAROL_STORE_ORDER, "Sure");
-    let mails = world.host.mail.take_new();
+    let mails = world.platform.mail.take_new();
     assert_eq!(mails[0].recipients, [CAROL]);
     assert_eq!(unread(&mut s, &world.actor(SAM), CAROL_STORE_ORDER), 2);
 
     // Every mail everywhere: never to its own author.
-    assert_eq!(world.host.mail.duplicates().len(), 0);
+    assert_eq!(world.platform.mail.duplicates().len(), 0);
 }
 
 #[test]
 fn user_text_is_escaped_in_html_and_subjects_stay_on_one_line() {
     let (world, mut s) = marketplace();
-    world.host.directory.add_order(
+    world.platform.directory.add_order(
         Order::new("ox", "77\r\nBcc: victim@example.com", ALICE, "Alice")
             .with_vendor(ACME, "Acme Tools"),
     );
     let body = "<script>alert('x')</script>\n& <b>bold</b> \"quoted\"";
     post(&mut s, &world.actor(ALICE), "ox", body);
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     assert!(
         !mail.subject.contains('\n') && !mail.subject.contains('\r'),
         "{:?}",
@@ -92,7 +92,7 @@ fn user_text_is_escaped_in_html_and_subjects_stay_on_one_line() {
     // A display name with markup is escaped too.
     let sneaky = Actor::customer(ALICE, "<img src=x onerror=alert(1)>");
     post(&mut s, &sneaky, "ox", "hi");
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     assert!(!mail.html_body.contains("<img"), "{}", mail.html_body);
     assert!(
         mail.html_body
@@ -105,7 +105,7 @@ fn dispute_mails_name_who_and_why() {
     let (world, mut s) = marketplace();
     let bob = world.actor(BOB);
     ok(s.open_dispute(&bob, BOB_ACME_ORDER, "Parcel <empty>"));
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     assert_eq!(mail.subject, "Dispute opened on order 1003");
     assert_eq!(sorted(&mail.recipients), sorted(&[ANNA, SAM, SARA]));
     assert!(
@@ -116,7 +116,7 @@ fn dispute_mails_name_who_and_why() {
     assert!(mail.html_body.contains("Parcel &lt;empty&gt;"));
 
     ok(s.close_dispute(&world.actor(SARA), BOB_ACME_ORDER, Some("Refunded")));
-    let mail = world.host.mail.take_new().remove(0);
+    let mail = world.platform.mail.take_new().remove(0);
     assert_eq!(mail.subject, "Dispute closed on order 1003");
     assert_eq!(sorted(&mail.recipients), sorted(&[ANNA, BOB]));
     assert!(mail.text_body.contains("Sara (staff) closed the dispute"));
@@ -126,7 +126,7 @@ fn dispute_mails_name_who_and_why() {
 #[test]
 fn notifications_carry_the_event_and_new_bell_counts() {
     let (world, mut s) = marketplace();
-    let pushes = &world.host.notifications;
+    let pushes = &world.platform.notifications;
     post(
         &mut s,
         &world.actor(ALICE),

@@ -20,14 +20,14 @@ fn filters_the_hosts_order_ids_by_messages_and_unread() {
     let (world, mut s) = marketplace();
     let (alice, anna, sam) = (world.actor(ALICE), world.actor(ANNA), world.actor(SAM));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Hi Acme");
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     post(
         &mut s,
         &world.actor(BOB),
         BOB_ACME_ORDER,
         "Hi Acme, Bob here",
     );
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     post(
         &mut s,
         &world.actor(BEN),
@@ -96,10 +96,10 @@ fn paged_order_lists_have_no_gaps_or_repeats() {
     for i in 0..37 {
         let id = format!("f-{i:02}");
         world
-            .host
+            .platform
             .directory
             .add_order(Order::new(&id, format!("5{i:03}"), BOB, "Bob"));
-        world.host.clock.advance_millis(500);
+        world.platform.clock.advance_millis(500);
         post(&mut s, &bob, &id, "question");
         expected.insert(0, id);
     }

@@ -24,10 +24,10 @@ fn drain(s: &mut Session) -> DeliveryReport {
 #[test]
 fn mail_that_fails_stays_pending_until_delivered_once() {
     let (world, mut s) = marketplace();
-    world.host.mail.fail_always(Fault::Unavailable);
+    world.platform.mail.fail_always(Fault::Unavailable);
     let message = post(&mut s, &world.actor(ALICE), ALICE_ACME_ORDER, "Hello?");
     assert_eq!(message.seq, 1, "the post itself succeeds");
-    assert_eq!(world.host.mail.count(), 0);
+    assert_eq!(world.platform.mail.count(), 0);
     let (pending, next) = ok(s.list_outbox(false, None, 100));
     assert_eq!(next, None);
     let mails: Vec<&OutboxEntry> = pending
@@ -46,25 +46,25 @@ fn mail_that_fails_stays_pending_until_delivered_once() {
     assert_eq!((report.delivered, report.deferred), (0, 1));
 
     // The mail server is back: delivered exactly once, under the key the entry lists.
-    world.host.mail.recover();
+    world.platform.mail.recover();
     let report = drain(&mut s);
     assert_eq!((report.delivered, report.deferred, report.dead), (1, 0, 0));
-    let sent = world.host.mail.all();
+    let sent = world.platform.mail.all();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].idempotency_key, mails[0].key);
     assert_eq!(sent[0].recipients, [ANNA]);
     assert!(ok(s.list_outbox(false, None, 100)).0.is_empty());
     assert_eq!(drain(&mut s).delivered, 0);
-    assert!(world.host.mail.duplicates().is_empty());
+    assert!(world.platform.mail.duplicates().is_empty());
 }
 
 #[test]
 fn refused_deliveries_become_dead_letters_and_are_not_retried() {
     let (world, mut s) = marketplace();
-    world.host.notifications.fail_always(Fault::Rejected);
+    world.platform.notifications.fail_always(Fault::Rejected);
     post(&mut s, &world.actor(ALICE), ALICE_ACME_ORDER, "Hello?");
     assert_eq!(
-        world.host.mail.count(),
+        world.platform.mail.count(),
         1,
         "mail is independent of notifications"
     );
@@ -75,9 +75,9 @@ fn refused_deliveries_become_dead_letters_and_are_not_retried() {
             .all(|e| e.kind == OutboxKind::Notification && e.attempts == 1)
     );
     assert!(ok(s.list_outbox(false, None, 100)).0.is_empty());
-    world.host.notifications.recover();
+    world.platform.notifications.recover();
     assert_eq!(drain(&mut s).delivered, 0);
-    assert_eq!(world.host.notifications.count(), 0);
+    assert_eq!(world.platform.notifications.count(), 0);
 }
 
 #[test]
@@ -86,9 +86,9 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
     let body = "Is it shipped?";
     let calls = {
         let (world, mut s) = marketplace();
-        world.host.storage.reset_stats();
+        world.platform.storage.reset_stats();
         post(&mut s, &world.actor(ALICE), ALICE_ACME_ORDER, body);
-        let st = world.host.storage.stats();
+        let st = world.platform.storage.stats();
         (st.gets + st.get_manys + st.scans + st.commits) as u32
     };
     assert!(
@@ -98,8 +98,8 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
     for failing in 0..calls {
         for fault in [Fault::Unavailable, Fault::Rejected] {
             let (world, mut s) = marketplace();
-            let before = world.host.storage.dump();
-            world.host.storage.fail_after(failing, 1, fault);
+            let before = world.platform.storage.dump();
+            world.platform.storage.fail_after(failing, 1, fault);
             let mut committed = false;
             let outcome = s
                 .post(
@@ -107,21 +107,21 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
                     &PostRequest::new(ALICE_ACME_ORDER, body),
                 )
                 .expect("no trap");
-            world.host.storage.recover();
+            world.platform.storage.recover();
             match outcome {
                 Err(e) => {
                     assert_eq!(e.kind(), "storage", "call {failing}: {}", e.describe());
                     assert_eq!(
-                        world.host.storage.dump(),
+                        world.platform.storage.dump(),
                         before,
                         "call {failing}: state changed"
                     );
                     assert_eq!(
-                        world.host.mail.count(),
+                        world.platform.mail.count(),
                         0,
                         "call {failing}: mail for nothing"
                     );
-                    assert_eq!(world.host.notifications.count(), 0);
+                    assert_eq!(world.platform.notifications.count(), 0);
                 }
                 Ok(message) => {
                     // The failure hit after the commit (delivery bookkeeping): the message is
@@ -129,7 +129,7 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
                     committed = true;
                     assert_eq!(message.seq, 1);
                     drain(&mut s);
-                    assert_eq!(world.host.mail.count(), 1, "call {failing}");
+                    assert_eq!(world.platform.mail.count(), 1, "call {failing}");
                 }
             }
             // Either way, the same post now works and everything adds up.
@@ -141,10 +141,10 @@ fn a_failing_store_loses_nothing_whichever_call_fails() {
             }
             drain(&mut s);
             assert_eq!(unread(&mut s, &world.actor(ANNA), ALICE_ACME_ORDER), 1);
-            assert_eq!(world.host.mail.count(), 1, "call {failing}");
+            assert_eq!(world.platform.mail.count(), 1, "call {failing}");
             // If recording a delivery failed, the entry is offered again under the same key,
             // which the host drops (at most once per key); otherwise nothing is offered twice.
-            let repeats = world.host.mail.duplicates().len();
+            let repeats = world.platform.mail.duplicates().len();
             assert!(
                 repeats <= usize::from(committed),
                 "call {failing}: {repeats} repeats"
@@ -159,12 +159,12 @@ fn an_idempotent_retry_returns_the_same_message_and_adds_nothing() {
     let alice = world.actor(ALICE);
     let request = PostRequest::new(ALICE_ACME_ORDER, "Refund please").with_key("req-42");
     let first = ok(s.post(&alice, &request));
-    let dump = world.host.storage.dump();
-    let mails = world.host.mail.count();
+    let dump = world.platform.storage.dump();
+    let mails = world.platform.mail.count();
     let again = ok(s.post(&alice, &request));
     assert_eq!(again, first);
-    assert_eq!(world.host.storage.dump(), dump);
-    assert_eq!(world.host.mail.count(), mails);
+    assert_eq!(world.platform.storage.dump(), dump);
+    assert_eq!(world.platform.mail.count(), mails);
     assert_eq!(unread(&mut s, &world.actor(ANNA), ALICE_ACME_ORDER), 1);
     // Keys belong to their author: another user's same key is a different post.
     let bob_request = PostRequest::new(BOB_ACME_ORDER, "Refund please").with_key("req-42");

@@ -5,13 +5,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use order_messages_harness::host::{KvBackend, MemoryBackend};
+use order_messages_host::{MemoryStorage, Storage};
 use order_messages_tests::*;
 
 const SCHEMA_KEY: &str = "meta/schema";
 
 /// The version record a newer addon (layout 2) would leave.
-fn upgrade(backend: &dyn KvBackend) {
+fn upgrade(backend: &dyn Storage) {
     backend
         .commit(
             &[],
@@ -35,8 +35,8 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
     assert_eq!(ok(s.schema_version()), 1);
 
     // A newer addon upgrades the store while this instance stays alive.
-    upgrade(world.host.storage.backend().as_ref());
-    let host = &world.host;
+    upgrade(world.platform.storage.backend().as_ref());
+    let host = &world.platform;
     type Call<'a> = Box<dyn FnOnce(&mut Session) -> anyhow::Result<Result<(), Error>> + 'a>;
     fn done<T>(r: anyhow::Result<Result<T, Error>>) -> anyhow::Result<Result<(), Error>> {
         r.map(|r| r.map(drop))
@@ -97,11 +97,11 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
 /// A backend that lets a newer addon upgrade the store just before the next commit with
 /// writes: the upgrade lands after the post has read everything it needs.
 struct UpgradeBeforeCommit {
-    inner: MemoryBackend,
+    inner: MemoryStorage,
     armed: Mutex<bool>,
 }
 
-impl KvBackend for UpgradeBeforeCommit {
+impl Storage for UpgradeBeforeCommit {
     fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {
         self.inner.get(key)
     }
@@ -133,22 +133,22 @@ impl KvBackend for UpgradeBeforeCommit {
 #[test]
 fn an_upgrade_between_the_reads_and_the_commit_of_a_post_stops_the_commit() {
     let backend = Arc::new(UpgradeBeforeCommit {
-        inner: MemoryBackend::new(),
+        inner: MemoryStorage::new(),
         armed: Mutex::new(false),
     });
-    let host = Host::new().with_storage(Storage::with_backend(backend.clone()));
+    let host = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
     let world = Fixtures::marketplace_on(host).build();
     let mut s = world.session().unwrap();
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is my drill?");
     s.deliver_pending(100).unwrap().unwrap();
-    let mails = world.host.mail.count();
+    let mails = world.platform.mail.count();
 
     *backend.armed.lock().unwrap() = true;
-    let before = world.host.storage.dump();
+    let before = world.platform.storage.dump();
     let error = refused(s.post(&anna, &PostRequest::new(ALICE_ACME_ORDER, "On its way")));
     assert!(is_newer_schema_refusal(&error), "{}", error.describe());
-    let after = world.host.storage.dump();
+    let after = world.platform.storage.dump();
     // Only the upgrade itself changed the store: the post wrote nothing and sent nothing.
     let changed: Vec<&str> = after
         .iter()
@@ -157,23 +157,23 @@ fn an_upgrade_between_the_reads_and_the_commit_of_a_post_stops_the_commit() {
         .collect();
     assert_eq!(changed, vec![SCHEMA_KEY]);
     assert_eq!(after.len(), before.len());
-    assert_eq!(world.host.mail.count(), mails);
+    assert_eq!(world.platform.mail.count(), mails);
 }
 
 /// A backend whose underlying store the test can swap, as a host that reuses one instance for
 /// several stores does.
 #[derive(Default)]
 struct Switchable {
-    current: Mutex<Arc<MemoryBackend>>,
+    current: Mutex<Arc<MemoryStorage>>,
 }
 
 impl Switchable {
-    fn store(&self) -> Arc<MemoryBackend> {
+    fn store(&self) -> Arc<MemoryStorage> {
         self.current.lock().unwrap().clone()
     }
 }
 
-impl KvBackend for Switchable {
+impl Storage for Switchable {
     fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {
         self.store().get(key)
     }
@@ -200,14 +200,14 @@ impl KvBackend for Switchable {
 #[test]
 fn one_instance_may_serve_one_store_after_another() {
     let backend = Arc::new(Switchable::default());
-    let host = Host::new().with_storage(Storage::with_backend(backend.clone()));
+    let host = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
     let world = Fixtures::marketplace_on(host).build();
     let mut s = world.session().unwrap();
     let alice = world.actor(ALICE);
     post(&mut s, &alice, ALICE_ACME_ORDER, "First store");
 
     // A fresh store: the first change records the schema version there too.
-    let second = Arc::new(MemoryBackend::new());
+    let second = Arc::new(MemoryStorage::new());
     *backend.current.lock().unwrap() = second.clone();
     post(&mut s, &alice, ALICE_ACME_ORDER, "Second store");
     assert!(
@@ -217,10 +217,10 @@ fn one_instance_may_serve_one_store_after_another() {
     assert_verified(&mut s);
 
     // A store a newer addon wrote: refused, untouched.
-    let third = Arc::new(MemoryBackend::new());
+    let third = Arc::new(MemoryStorage::new());
     upgrade(third.as_ref());
     *backend.current.lock().unwrap() = third.clone();
-    let error = refused_without_change(&world.host, "invalid-state", || {
+    let error = refused_without_change(&world.platform, "invalid-state", || {
         s.post(&alice, &PostRequest::new(ALICE_ACME_ORDER, "Third store"))
     });
     assert!(is_newer_schema_refusal(&error), "{}", error.describe());

@@ -19,17 +19,17 @@ fn busy_store() -> (World, Session) {
         &alice,
         &PostRequest::new(ALICE_ACME_ORDER, "Drill without battery").with_key("k1"),
     ));
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     post(&mut s, &anna, ALICE_ACME_ORDER, "Battery ships Monday");
     ok(s.open_dispute(&alice, ALICE_ACME_ORDER, "Monday is too late"));
-    world.host.clock.advance_millis(1_000);
+    world.platform.clock.advance_millis(1_000);
     post(&mut s, &bob, BOB_ACME_ORDER, "Invoice please");
     ok(s.open_dispute(&bob, BOB_ACME_ORDER, "No invoice"));
     ok(s.close_dispute(&sam, BOB_ACME_ORDER, Some("Invoice sent")));
-    world.host.mail.fail_always(Fault::Unavailable);
+    world.platform.mail.fail_always(Fault::Unavailable);
     post(&mut s, &carol, CAROL_STORE_ORDER, "Gift wrap?");
-    world.host.mail.recover();
-    world.host.notifications.fail_next(1, Fault::Rejected);
+    world.platform.mail.recover();
+    world.platform.notifications.fail_next(1, Fault::Rejected);
     post(&mut s, &carol, CAROL_BLUE_ORDER, "Wrong edition");
     ok(s.mark_read(&sam, ALICE_ACME_ORDER));
     ok(s.mark_unread(&sam, BOB_ACME_ORDER));
@@ -41,17 +41,27 @@ fn put(world: &World, key: &str, value: &str) {
         key: key.into(),
         value: value.as_bytes().to_vec(),
     });
-    world.host.storage.backend().commit(&[], &[write]).unwrap();
+    world
+        .platform
+        .storage
+        .backend()
+        .commit(&[], &[write])
+        .unwrap();
 }
 
 fn delete(world: &World, key: &str) {
     let write = Write::Delete(key.into());
-    world.host.storage.backend().commit(&[], &[write]).unwrap();
+    world
+        .platform
+        .storage
+        .backend()
+        .commit(&[], &[write])
+        .unwrap();
 }
 
 fn keys_with_prefix(world: &World, prefix: &str) -> Vec<String> {
     world
-        .host
+        .platform
         .storage
         .dump()
         .into_iter()
@@ -63,7 +73,7 @@ fn keys_with_prefix(world: &World, prefix: &str) -> Vec<String> {
 #[test]
 fn a_healthy_store_verifies_clean_in_pages_of_any_size() {
     let (world, mut s) = busy_store();
-    let total = world.host.storage.dump().len() as u32;
+    let total = world.platform.storage.dump().len() as u32;
     let mut checked_counts = Vec::new();
     for limit in [1, 7, 500] {
         let (problems, checked) = verify_all(&mut s, limit);
@@ -75,7 +85,7 @@ fn a_healthy_store_verifies_clean_in_pages_of_any_size() {
     // threads), the per-thread word records and the schema record is a checked record.
     let own = ["m/", "d/", "kt/", "meta/"];
     let expected = world
-        .host
+        .platform
         .storage
         .dump()
         .iter()

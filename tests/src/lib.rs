@@ -1,14 +1,13 @@
 //! Helpers shared by the end-to-end tests: a fresh store with the marketplace fixtures, a
-//! session on the shared (compiled once) harness, and unwrapping that prints the addon's
+//! session on the shared (compiled once) runtime, and unwrapping that prints the addon's
 //! typed error.
 
 use std::fmt::Debug;
 
-pub use order_messages_harness::fixtures::{Fixtures, World, marketplace::*};
-pub use order_messages_harness::host::Push;
-pub use order_messages_harness::host::Storage;
-pub use order_messages_harness::types::*;
-pub use order_messages_harness::{Fault, Host, RunConfig, Session};
+pub use order_messages_host::RunConfig;
+pub use order_messages_host::types::*;
+pub use order_messages_platform::fixtures::{Fixtures, World, marketplace::*};
+pub use order_messages_platform::{Fault, Platform, Push, Session, SharedStorage};
 
 /// The marketplace fixtures on a fresh in-memory store, and a session over it.
 pub fn marketplace() -> (World, Session) {
@@ -39,21 +38,21 @@ pub fn refused<T: Debug>(result: anyhow::Result<Result<T, Error>>) -> Error {
 /// that it changed nothing: the store, sent mail and pushed notifications are as before.
 #[track_caller]
 pub fn refused_without_change<T: Debug>(
-    host: &Host,
+    platform: &Platform,
     kind: &str,
     op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
 ) -> Error {
     let before = (
-        host.storage.dump(),
-        host.mail.count(),
-        host.notifications.count(),
+        platform.storage.dump(),
+        platform.mail.count(),
+        platform.notifications.count(),
     );
     let error = refused(op());
     assert_eq!(error.kind(), kind, "wrong refusal: {}", error.describe());
     let after = (
-        host.storage.dump(),
-        host.mail.count(),
-        host.notifications.count(),
+        platform.storage.dump(),
+        platform.mail.count(),
+        platform.notifications.count(),
     );
     assert!(
         before == after,
@@ -210,11 +209,11 @@ pub fn order_ids(rows: &[ThreadRow]) -> Vec<String> {
 /// that it changed nothing, as [`refused_without_change`] does. Returns the stated reason.
 #[track_caller]
 pub fn invalid_without_change<T: Debug>(
-    host: &Host,
+    platform: &Platform,
     field: &str,
     op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
 ) -> String {
-    match refused_without_change(host, "invalid-input", op) {
+    match refused_without_change(platform, "invalid-input", op) {
         Error::InvalidInput(invalid) => {
             assert_eq!(
                 invalid.field, field,
@@ -231,19 +230,19 @@ pub fn invalid_without_change<T: Debug>(
 /// notifications are as before (a read, or a repeated request answered from what is stored).
 #[track_caller]
 pub fn ok_without_change<T>(
-    host: &Host,
+    platform: &Platform,
     op: impl FnOnce() -> anyhow::Result<Result<T, Error>>,
 ) -> T {
     let before = (
-        host.storage.dump(),
-        host.mail.count(),
-        host.notifications.count(),
+        platform.storage.dump(),
+        platform.mail.count(),
+        platform.notifications.count(),
     );
     let value = ok(op());
     let after = (
-        host.storage.dump(),
-        host.mail.count(),
-        host.notifications.count(),
+        platform.storage.dump(),
+        platform.mail.count(),
+        platform.notifications.count(),
     );
     assert!(before == after, "the call changed state");
     value

@@ -12,29 +12,15 @@ pub struct HostDirectory;
 pub struct HostDelivery;
 pub struct WallClock;
 
-fn store_error(e: storage::Error) -> StoreError {
-    match e {
-        storage::Error::Conflict(key) => StoreError::Conflict(key),
-        storage::Error::Unavailable(m) => StoreError::Unavailable(m),
-        storage::Error::Failed(m) => StoreError::Failed(m),
-    }
-}
-
-fn entry(e: storage::Entry) -> Entry {
-    Entry {
-        key: e.key,
-        value: e.value,
-        version: e.version,
-    }
-}
-
 impl Store for HostStore {
     fn get(&self, key: &str) -> Result<Option<Entry>, StoreError> {
-        storage::get(key).map(|e| e.map(entry)).map_err(store_error)
+        storage::get(key)
+            .map(|e| e.map(Into::into))
+            .map_err(Into::into)
     }
 
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Entry>>, StoreError> {
-        let entries = storage::get_many(keys).map_err(store_error)?;
+        let entries = storage::get_many(keys).map_err(StoreError::from)?;
         if entries.len() != keys.len() {
             return Err(StoreError::Failed(format!(
                 "get-many returned {} entries for {} keys",
@@ -42,7 +28,7 @@ impl Store for HostStore {
                 keys.len()
             )));
         }
-        Ok(entries.into_iter().map(|e| e.map(entry)).collect())
+        Ok(entries.into_iter().map(|e| e.map(Into::into)).collect())
     }
 
     fn scan(
@@ -53,29 +39,14 @@ impl Store for HostStore {
         reverse: bool,
     ) -> Result<Vec<Entry>, StoreError> {
         storage::scan(prefix, start_after, limit, reverse)
-            .map(|entries| entries.into_iter().map(entry).collect())
-            .map_err(store_error)
+            .map(|entries| entries.into_iter().map(Into::into).collect())
+            .map_err(Into::into)
     }
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StoreError> {
-        let checks: Vec<storage::Check> = checks
-            .iter()
-            .map(|c| storage::Check {
-                key: c.key.clone(),
-                version: c.version,
-            })
-            .collect();
-        let writes: Vec<storage::Write> = writes
-            .iter()
-            .map(|w| match &w.value {
-                Some(value) => storage::Write::Put(storage::Put {
-                    key: w.key.clone(),
-                    value: value.clone(),
-                }),
-                None => storage::Write::Delete(w.key.clone()),
-            })
-            .collect();
-        storage::commit(&checks, &writes).map_err(store_error)
+        let checks: Vec<storage::Check> = checks.iter().map(Into::into).collect();
+        let writes: Vec<storage::Write> = writes.iter().map(Into::into).collect();
+        storage::commit(&checks, &writes).map_err(Into::into)
     }
 }
 
@@ -99,25 +70,11 @@ impl Directory for HostDirectory {
 
 impl Delivery for HostDelivery {
     fn send_mail(&self, m: &Mail) -> Result<(), DeliveryError> {
-        let message = mail::Message {
-            recipients: m.recipients.clone(),
-            order_id: m.order_id.clone(),
-            subject: m.subject.clone(),
-            text_body: m.text_body.clone(),
-            html_body: m.html_body.clone(),
-            idempotency_key: m.idempotency_key.clone(),
-        };
-        mail::send(&message).map_err(|e| match e {
-            mail::Error::Unavailable(m) => DeliveryError::Unavailable(m),
-            mail::Error::Rejected(m) => DeliveryError::Rejected(m),
-        })
+        mail::send(&m.into()).map_err(Into::into)
     }
 
     fn push(&self, key: &str, recipients: &[String], event: &Event) -> Result<(), DeliveryError> {
-        notifications::push(key, recipients, &event.clone().into()).map_err(|e| match e {
-            notifications::Error::Unavailable(m) => DeliveryError::Unavailable(m),
-            notifications::Error::Rejected(m) => DeliveryError::Rejected(m),
-        })
+        notifications::push(key, recipients, &event.clone().into()).map_err(Into::into)
     }
 }
 

@@ -146,8 +146,7 @@ impl order_filter::Guest for Addon {
 
 impl maintenance::Guest for Addon {
     fn deliver_pending(limit: u32) -> Result<maintenance::DeliveryReport, Error> {
-        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        Ok(with_env(|env| domain::outbox::deliver_pending(env, limit))?.into())
+        Ok(with_env(|env| domain::maintenance::deliver_pending(env, limit))?.into())
     }
 
     fn list_outbox(
@@ -155,17 +154,13 @@ impl maintenance::Guest for Addon {
         cursor: Option<String>,
         limit: u32,
     ) -> Result<(Vec<maintenance::OutboxEntry>, Option<String>), Error> {
-        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        let entries = with_env(|env| domain::outbox::list(env, dead, cursor.as_deref(), limit))?;
-        let next = (entries.len() == limit as usize)
-            .then(|| entries.last().map(|e| e.id.clone()))
-            .flatten();
+        let (entries, next) =
+            with_env(|env| domain::maintenance::list_outbox(env, dead, cursor.as_deref(), limit))?;
         Ok((entries.into_iter().map(Into::into).collect(), next))
     }
 
     fn verify(cursor: Option<String>, limit: u32) -> Result<maintenance::VerifyReport, Error> {
-        let limit = domain::validate::limit(limit, domain::model::Limits::CEILING.max_page_size)?;
-        Ok(with_env(|env| domain::verify::verify(env, cursor.as_deref(), limit))?.into())
+        Ok(with_env(|env| domain::maintenance::verify(env, cursor.as_deref(), limit))?.into())
     }
 
     fn schema_version() -> Result<u32, Error> {

@@ -12,6 +12,7 @@ pub mod disputes;
 pub mod error;
 pub mod inbox;
 pub mod keys;
+pub mod maintenance;
 pub mod messaging;
 pub mod model;
 pub mod order_filter;

@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("DB_PATH");
     let mut n: u64 = args.next().expect("FIRST_N").parse()?;
-    let host = Host::new().with_storage(Storage::sqlite(&path)?);
+    let host = Platform::new().with_storage(SharedStorage::sqlite(&path)?);
     let world = Fixtures::marketplace_on(host).build();
     let mut session = world.session()?;
     let mut out = std::io::stdout().lock();
