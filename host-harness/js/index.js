@@ -28,3 +28,4 @@ export {
   installMarketplace,
   installPeople,
 } from './src/memory-host.js';
+export { ScenarioError, loadScenario, parseScenario, reportText, runScenario, scenarioFiles } from './src/scenario.js';
