@@ -155,11 +155,14 @@ export class Addon {
       get: (target, name) => (typeof name === 'string' ? target[name] ?? target[unversioned(name)] : undefined),
     });
     this.#instantiations += 1;
+    const restore = stubPromising();
     try {
       live.exports = this.#compiled.instantiate((name) => this.#compiled.modules.get(name), imports);
     } catch (e) {
       this.#guestOutput = live.sink.take();
       throw fault(e, live.fault, this.#guestOutput, 'instantiating the component');
+    } finally {
+      restore();
     }
     this.#guestOutput = live.sink.take();
     return live;
@@ -187,6 +190,22 @@ export class Addon {
     this.#guestOutput = live.sink.take();
     return toNumbers(result, `${operation}()`);
   }
+}
+
+/**
+ * jco's glue wraps a dozen guest functions with `WebAssembly.promising` (JSPI) while
+ * instantiating, each in a try/catch for runtimes without it. Node 20 has none, and each of
+ * those throws inside the glue's huge instantiation function costs milliseconds: together
+ * 60-110 ms of every instantiation. The wrapped functions serve only async exports, which this
+ * component has none of, so while the (synchronous) instantiation runs `WebAssembly.promising`
+ * is the identity when the runtime lacks it. Returns what puts things back.
+ */
+function stubPromising() {
+  if (typeof WebAssembly.promising === 'function') return () => {};
+  WebAssembly.promising = (fn) => fn;
+  return () => {
+    delete WebAssembly.promising;
+  };
 }
 
 /** The `AddonFault` for `error`, which ended a call; `importFault` is what a guarded import saw, if anything. */

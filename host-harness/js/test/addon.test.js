@@ -238,3 +238,20 @@ test('compileAddon({ wasm }) transpiles a component in memory', async () => {
   const addon = await loadAddon({ compiled: fresh, ...createMemoryHost() });
   assert.equal(addon.maintenance.schemaVersion(), built.maintenance.schemaVersion());
 });
+
+// The wrapper stubs `WebAssembly.promising` while jco's glue instantiates (see stubPromising).
+test('instantiating leaves the WebAssembly global as it found it', async () => {
+  assert.equal(WebAssembly.promising, undefined);
+  await marketplace();
+  assert.equal(WebAssembly.promising, undefined);
+
+  const native = (fn) => fn;
+  WebAssembly.promising = native;
+  try {
+    const { addon, as } = await marketplace();
+    addon.inbox.bell(as('s1'));
+    assert.equal(WebAssembly.promising, native);
+  } finally {
+    delete WebAssembly.promising;
+  }
+});
