@@ -15,6 +15,15 @@ describe('MemoryStore passes the storage conformance cases', () => {
   }
 });
 
+// The cases hold fewer keys than a chunk: with chunks of 1 to 3 keys they cross chunk borders.
+describe('MemoryStore passes them with tiny chunks too', () => {
+  for (const chunkSize of [1, 2, 3]) {
+    test(`chunks of ${chunkSize}`, () => {
+      for (const testCase of cases) runCase(testCase, new MemoryStore({ chunkSize }));
+    });
+  }
+});
+
 test('the cases file holds the 16 cases of the Rust suite', () => {
   assert.deepEqual(
     cases.map((c) => c.name),
