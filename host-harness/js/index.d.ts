@@ -490,6 +490,8 @@ export declare function compareKeys(a: string, b: string): number;
 
 /** An in-memory ordered store with versions; passes the storage conformance cases. */
 export declare class MemoryStore implements Storage {
+  /** `chunkSize`: keys per chunk of its sorted key list (default 512). */
+  constructor(options?: { chunkSize?: number });
   readonly size: number;
   get(key: string): StoredEntry | undefined;
   getMany(keys: string[]): Array<StoredEntry | undefined>;

@@ -147,6 +147,7 @@ export class UnsafeIntegerError extends RangeError {
 }
 
 function describe(value) {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

@@ -1,7 +1,8 @@
-// The WASI imports the component needs (the functions its build imports), and nothing more: a wall clock from the host's clock,
-// a monotonic clock, an empty environment, `exit` that throws instead of ending Node, stdout and
-// stderr captured in memory, an empty stdin and no terminal. jco's preview2-shim would hand the
-// guest the whole `process.env` and call `process.exit` on a guest `exit`.
+// The WASI imports the component needs (the functions its build imports), and nothing more:
+// a wall clock from the host's clock, a monotonic clock, an empty environment, `exit` that
+// throws instead of ending Node, stdout and stderr captured in memory, a stdin never read and
+// no terminal. jco's preview2-shim would hand the guest the whole `process.env` and call
+// `process.exit` on a guest `exit`.
 
 import { GuestExit } from './errors.js';
 
@@ -54,7 +55,7 @@ export class OutputSink {
     const room = GUEST_OUTPUT_LIMIT - this.size;
     if (room <= 0) return;
     const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
-    // The guest's memory is reused after the call: keep a copy.
+    // A copy, whatever the caller does with its buffer later.
     this.chunks.push(Uint8Array.from(kept));
     this.size += kept.length;
   }

@@ -75,11 +75,13 @@ test('arguments of the wrong shape are refused before the component runs', async
     [() => addon.inbox.listThreads(alice, { ...allThreads, sort: 'oldest' }), 'inbox.listThreads: request.sort'],
     [() => addon.inbox.markSelected(alice, ['o1', 2], true), 'inbox.markSelected: orderIds[1]'],
     [() => addon.maintenance.verify(undefined, 10, 'extra'), 'maintenance.verify'],
+    [() => addon.messaging.post(alice), 'messaging.post: request'],
   ];
   for (const [call, path] of cases) {
     const error = thrown(call, ArgumentError);
     assert.equal(error.path, path);
   }
+  assert.equal(thrown(() => addon.messaging.post(alice), ArgumentError).message, 'messaging.post: request: expected an object, got nothing');
   assert.deepEqual(snapshot(host.storage), before);
   assert.equal(addon.instantiations, 1);
 });
