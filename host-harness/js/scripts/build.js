@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { DIST_DIR, TRANSPILER, componentPath, readComponent, transpileComponent } from '../src/transpile.js';
 
 const path = componentPath();
-const bytes = await readComponent(path);
+const bytes = await readComponent(path).catch((e) => {
+  console.error(`npm run build: ${e.message}`);
+  process.exit(1);
+});
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 
 const previous = await readFile(join(DIST_DIR, 'manifest.json'), 'utf8').then(JSON.parse, () => null);
