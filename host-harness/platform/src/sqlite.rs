@@ -570,7 +570,21 @@ mod tests {
             store
         });
     }
-    use order_messages_host::conformance::{must, put};
+    use order_messages_host::types::{Check, Put, Write};
+
+    fn put(key: &str, value: &str) -> Write {
+        Write::Put(Put {
+            key: key.into(),
+            value: value.as_bytes().to_vec(),
+        })
+    }
+
+    fn must(key: &str, version: Option<u64>) -> Check {
+        Check {
+            key: key.into(),
+            version,
+        }
+    }
 
     fn temp() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -644,7 +658,7 @@ mod tests {
             store.commit(&[], &[put("gone", "x")]).unwrap();
             let deleted_version = version(&store, "gone");
             store
-                .commit(&[], &[order_messages_host::conformance::del("gone")])
+                .commit(&[], &[Write::Delete("gone".into())])
                 .unwrap();
             (
                 store.scan("", None, u32::MAX, false).unwrap(),

@@ -6,8 +6,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use order_messages_host::Storage;
-use order_messages_host::conformance::put;
 use order_messages_host::types::*;
+
+fn put(key: &str, value: &str) -> Write {
+    Write::Put(Put {
+        key: key.into(),
+        value: value.as_bytes().to_vec(),
+    })
+}
 use order_messages_platform::fixtures::{Fixtures, World, marketplace::*};
 use order_messages_platform::{Database, ForeignDatabase, SharedStorage, SqliteStorage};
 use order_messages_platform::{Platform, Session};
