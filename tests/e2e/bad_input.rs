@@ -174,21 +174,21 @@ fn malformed_actors_are_refused_by_every_kind_of_call() {
         (Actor::vendor(ANNA, "", "Anna"), "actor.role.vendor"),
     ];
     for (actor, field) in &cases {
-        let host = &world.platform;
-        invalid_without_change(host, field, || {
+        let platform = &world.platform;
+        invalid_without_change(platform, field, || {
             s.post(actor, &PostRequest::new(ALICE_ACME_ORDER, "Hi"))
         });
-        invalid_without_change(host, field, || {
+        invalid_without_change(platform, field, || {
             s.read_thread(actor, &ThreadRequest::new(ALICE_ACME_ORDER).marking_read())
         });
-        invalid_without_change(host, field, || s.bell(actor));
-        invalid_without_change(host, field, || {
+        invalid_without_change(platform, field, || s.bell(actor));
+        invalid_without_change(platform, field, || {
             s.list_threads(actor, &ListRequest::new(Query::all(), 10))
         });
-        invalid_without_change(host, field, || {
+        invalid_without_change(platform, field, || {
             s.mark_matching(actor, &Query::all(), true, None)
         });
-        invalid_without_change(host, field, || {
+        invalid_without_change(platform, field, || {
             s.filter_orders(
                 actor,
                 &[ALICE_ACME_ORDER.into()],
@@ -293,9 +293,9 @@ fn busy() -> (World, Session) {
 fn malformed_cursors_are_refused() {
     let (world, mut s) = busy();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.platform;
+    let platform = &world.platform;
     for cursor in ["abc", "", "-1", "1.5", "0x10", "0:0000000000001/o1"] {
-        invalid_without_change(host, "cursor", || {
+        invalid_without_change(platform, "cursor", || {
             s.read_thread(
                 &alice,
                 &ThreadRequest::new(ALICE_ACME_ORDER).with_cursor(Some(cursor.into())),
@@ -317,13 +317,13 @@ fn malformed_cursors_are_refused() {
         "0000000000001/o1",
     ];
     for cursor in listing_cursors {
-        invalid_without_change(host, "cursor", || {
+        invalid_without_change(platform, "cursor", || {
             s.list_threads(
                 &sam,
                 &ListRequest::new(Query::all(), 10).with_cursor(Some(cursor.into())),
             )
         });
-        invalid_without_change(host, "cursor", || {
+        invalid_without_change(platform, "cursor", || {
             s.mark_matching(&sam, &Query::all(), true, Some(cursor))
         });
     }
@@ -334,7 +334,7 @@ fn malformed_cursors_are_refused() {
         "0:0000000000001/o1",
         "000000000000x/o1",
     ] {
-        invalid_without_change(host, "cursor", || {
+        invalid_without_change(platform, "cursor", || {
             s.list_orders(&sam, MessageFilter::WithMessages, Some(cursor), 10)
         });
     }
@@ -381,18 +381,18 @@ fn a_cursor_of_another_query_shape_is_refused() {
 fn page_sizes_outside_one_to_the_maximum_are_refused() {
     let (world, mut s) = busy();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.platform;
+    let platform = &world.platform;
     for limit in [0, 101, u32::MAX] {
-        invalid_without_change(host, "limit", || {
+        invalid_without_change(platform, "limit", || {
             s.read_thread(
                 &alice,
                 &ThreadRequest::new(ALICE_ACME_ORDER).with_limit(limit),
             )
         });
-        invalid_without_change(host, "limit", || {
+        invalid_without_change(platform, "limit", || {
             s.list_threads(&sam, &ListRequest::new(Query::all(), limit))
         });
-        invalid_without_change(host, "limit", || {
+        invalid_without_change(platform, "limit", || {
             s.list_orders(&sam, MessageFilter::WithMessages, None, limit)
         });
     }
@@ -406,11 +406,11 @@ fn page_sizes_outside_one_to_the_maximum_are_refused() {
     }
     // The host's limit applies, up to the addon's ceiling of 500.
     for (setting, max) in [(10, 10), (1_000, 500)] {
-        host.directory.set_limits(Limits {
+        platform.directory.set_limits(Limits {
             max_page_size: setting,
             ..Limits::default()
         });
-        invalid_without_change(host, "limit", || {
+        invalid_without_change(platform, "limit", || {
             s.list_threads(&sam, &ListRequest::new(Query::all(), max + 1))
         });
         ok(s.list_threads(&sam, &ListRequest::new(Query::all(), max)));
@@ -420,11 +420,11 @@ fn page_sizes_outside_one_to_the_maximum_are_refused() {
 #[test]
 fn outbox_page_sizes_outside_one_to_500_are_refused() {
     let (world, mut s) = busy();
-    let host = &world.platform;
+    let platform = &world.platform;
     for limit in [0, 501] {
-        invalid_without_change(host, "limit", || s.deliver_pending(limit));
-        invalid_without_change(host, "limit", || s.list_outbox(false, None, limit));
-        invalid_without_change(host, "limit", || s.list_outbox(true, None, limit));
+        invalid_without_change(platform, "limit", || s.deliver_pending(limit));
+        invalid_without_change(platform, "limit", || s.list_outbox(false, None, limit));
+        invalid_without_change(platform, "limit", || s.list_outbox(true, None, limit));
     }
     ok(s.deliver_pending(500));
     ok(s.list_outbox(false, None, 500));
@@ -438,19 +438,19 @@ fn outbox_page_sizes_outside_one_to_500_are_refused() {
 fn too_many_order_ids_are_refused() {
     let (world, mut s) = busy();
     let sam = world.actor(SAM);
-    let host = &world.platform;
+    let platform = &world.platform;
     // The default: 1,000.
     let ids = |n: usize| -> Vec<String> { (0..n).map(|i| format!("o{i}")).collect() };
     let over = ids(1_001);
-    invalid_without_change(host, "order-ids", || {
+    invalid_without_change(platform, "order-ids", || {
         s.filter_orders(&sam, &over, MessageFilter::WithMessages)
     });
-    invalid_without_change(host, "order-ids", || s.mark_selected(&sam, &over, true));
+    invalid_without_change(platform, "order-ids", || s.mark_selected(&sam, &over, true));
     let kept = ok(s.filter_orders(&sam, &ids(1_000), MessageFilter::WithMessages));
     assert_eq!(kept, ["o1", "o2", "o3", "o4", "o5"]);
 
     // A lower limit set by the host.
-    host.directory.set_limits(Limits {
+    platform.directory.set_limits(Limits {
         max_order_ids: 3,
         ..Limits::default()
     });
@@ -462,10 +462,12 @@ fn too_many_order_ids_are_refused() {
     ]
     .map(String::from)
     .into();
-    invalid_without_change(host, "order-ids", || {
+    invalid_without_change(platform, "order-ids", || {
         s.filter_orders(&sam, &four, MessageFilter::WithMessages)
     });
-    invalid_without_change(host, "order-ids", || s.mark_selected(&sam, &four, false));
+    invalid_without_change(platform, "order-ids", || {
+        s.mark_selected(&sam, &four, false)
+    });
     ok(s.filter_orders(&sam, &four[..3], MessageFilter::WithMessages));
     ok(s.mark_selected(&sam, &four[..3], false));
 }
@@ -501,21 +503,21 @@ fn mark_selected_with_one_unreachable_order_marks_none() {
 fn disputes_in_the_wrong_state_are_refused() {
     let (world, mut s) = with_a_thread();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.platform;
+    let platform = &world.platform;
     // Nothing open: on an order with a thread and on one without.
     for order in [ALICE_ACME_ORDER, ALICE_BLUE_ORDER] {
-        refused_without_change(host, "invalid-state", || {
+        refused_without_change(platform, "invalid-state", || {
             s.close_dispute(&alice, order, None)
         });
     }
     ok(s.open_dispute(&alice, ALICE_ACME_ORDER, "Drill is broken"));
     for who in [&alice, &sam] {
-        refused_without_change(host, "invalid-state", || {
+        refused_without_change(platform, "invalid-state", || {
             s.open_dispute(who, ALICE_ACME_ORDER, "Again")
         });
     }
     ok(s.close_dispute(&sam, ALICE_ACME_ORDER, Some("Replaced")));
-    refused_without_change(host, "invalid-state", || {
+    refused_without_change(platform, "invalid-state", || {
         s.close_dispute(&sam, ALICE_ACME_ORDER, Some("Twice"))
     });
     assert_eq!(ok(s.dispute_history(&alice, ALICE_ACME_ORDER)).len(), 1);
@@ -525,17 +527,17 @@ fn disputes_in_the_wrong_state_are_refused() {
 fn idempotency_keys_return_the_first_message_or_conflict() {
     let (world, mut s) = with_a_thread();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
-    let host = &world.platform;
+    let platform = &world.platform;
     let request = PostRequest::new(ALICE_ACME_ORDER, "Any news?").with_key("retry-1");
     let first = ok(s.post(&alice, &request));
     // The same request again: the same message, nothing added (no message, no mail).
-    let again = ok_without_change(host, || s.post(&alice, &request));
+    let again = ok_without_change(platform, || s.post(&alice, &request));
     assert_eq!(again, first);
     // The key for another body or another order: a conflict.
     let other_body = PostRequest::new(ALICE_ACME_ORDER, "Any news??").with_key("retry-1");
-    refused_without_change(host, "conflict", || s.post(&alice, &other_body));
+    refused_without_change(platform, "conflict", || s.post(&alice, &other_body));
     let other_order = PostRequest::new(ALICE_BLUE_ORDER, "Any news?").with_key("retry-1");
-    refused_without_change(host, "conflict", || s.post(&alice, &other_order));
+    refused_without_change(platform, "conflict", || s.post(&alice, &other_order));
     // Keys belong to their author: staff using the same key post their own message.
     let staff = ok(s.post(&sam, &request));
     assert_eq!((staff.seq, staff.author_id.as_str()), (first.seq + 1, SAM));
@@ -543,7 +545,7 @@ fn idempotency_keys_return_the_first_message_or_conflict() {
     let long = "k".repeat(129);
     for key in ["", long.as_str(), "k\n1", " k"] {
         let request = PostRequest::new(ALICE_ACME_ORDER, "Hi").with_key(key);
-        invalid_without_change(host, "idempotency-key", || s.post(&alice, &request));
+        invalid_without_change(platform, "idempotency-key", || s.post(&alice, &request));
     }
     let page = ok(s.read_thread(&alice, &ThreadRequest::new(ALICE_ACME_ORDER)));
     assert_eq!(page.message_count, 3);
@@ -556,7 +558,7 @@ fn idempotency_keys_return_the_first_message_or_conflict() {
 fn searches_that_are_too_long_or_have_too_many_words_are_refused() {
     let (world, mut s) = busy();
     let sam = world.actor(SAM);
-    let host = &world.platform;
+    let platform = &world.platform;
     let too_long = "x".repeat(201);
     let refused = [
         too_long.as_str(),
@@ -566,10 +568,12 @@ fn searches_that_are_too_long_or_have_too_many_words_are_refused() {
     for search in refused {
         for query in [Query::all(), Query::unread()] {
             let query = query.with_search(search);
-            invalid_without_change(host, "search", || {
+            invalid_without_change(platform, "search", || {
                 s.list_threads(&sam, &ListRequest::new(query.clone(), 10))
             });
-            invalid_without_change(host, "search", || s.mark_matching(&sam, &query, true, None));
+            invalid_without_change(platform, "search", || {
+                s.mark_matching(&sam, &query, true, None)
+            });
         }
     }
     let longest = "x".repeat(200);
@@ -710,9 +714,9 @@ fn outbox_summaries_are_one_line_even_when_the_order_number_is_not() {
 #[test]
 fn malformed_outbox_cursors_are_refused() {
     let (world, mut s) = with_a_thread();
-    let host = &world.platform;
+    let platform = &world.platform;
     // Something to page through: mail that could not go out.
-    host.mail.fail_always(Fault::Unavailable);
+    platform.mail.fail_always(Fault::Unavailable);
     post(&mut s, &world.actor(ANNA), ALICE_ACME_ORDER, "On its way");
     post(
         &mut s,
@@ -732,7 +736,7 @@ fn malformed_outbox_cursors_are_refused() {
         "0000000000001/o1\n/000",
     ] {
         for dead in [false, true] {
-            invalid_without_change(host, "cursor", || s.list_outbox(dead, Some(cursor), 10));
+            invalid_without_change(platform, "cursor", || s.list_outbox(dead, Some(cursor), 10));
         }
     }
     // A cursor the listing returned goes on after the first entry.
@@ -745,23 +749,23 @@ fn malformed_outbox_cursors_are_refused() {
 fn a_host_clock_beyond_what_keys_can_record_is_refused() {
     let (world, mut s) = with_a_thread();
     let alice = world.actor(ALICE);
-    let host = &world.platform;
+    let platform = &world.platform;
     // Activity stamps hold 13 digits of milliseconds: up to 9,999,999,999,999 (year 2286).
     for beyond in [10_000_000_000_000, 4_102_444_800_000_000, i64::MAX] {
-        host.clock.set(beyond);
-        let error = refused_without_change(host, "invalid-state", || {
+        platform.clock.set(beyond);
+        let error = refused_without_change(platform, "invalid-state", || {
             s.post(
                 &alice,
                 &PostRequest::new(ALICE_ACME_ORDER, "From the future"),
             )
         });
         assert!(error.describe().contains("clock"), "{}", error.describe());
-        refused_without_change(host, "invalid-state", || {
+        refused_without_change(platform, "invalid-state", || {
             s.mark_unread(&alice, ALICE_ACME_ORDER)
         });
     }
     assert_eq!(s.instantiations(), 1, "no call trapped");
-    host.clock.set(9_999_999_999_999);
+    platform.clock.set(9_999_999_999_999);
     let message = post(&mut s, &alice, ALICE_ACME_ORDER, "At the last moment");
     assert_eq!(message.created_at, 9_999_999_999_999);
     assert_verified(&mut s);

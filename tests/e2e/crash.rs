@@ -63,8 +63,8 @@ fn killed_writers_lose_no_acknowledged_message() {
     );
 
     // Reopen: verify is clean and every acknowledged message is there, once.
-    let host = Platform::new().with_storage(SharedStorage::sqlite(&path).unwrap());
-    let world = Fixtures::marketplace_on(host).build();
+    let platform = Platform::new().with_storage(SharedStorage::sqlite(&path).unwrap());
+    let world = Fixtures::marketplace_on(platform).build();
     let mut s = world.session().unwrap();
     assert_verified(&mut s);
     let sam = world.actor(SAM);

@@ -81,8 +81,8 @@ fn random_faults_lose_nothing_and_deliver_every_mail_once() {
         armed: AtomicBool::new(true),
         injected: AtomicU64::new(0),
     });
-    let host = Platform::new().with_storage(SharedStorage::with_backend(flaky.clone()));
-    let world = Fixtures::marketplace_on(host).build();
+    let platform = Platform::new().with_storage(SharedStorage::with_backend(flaky.clone()));
+    let world = Fixtures::marketplace_on(platform).build();
     let mut s = world.session().unwrap();
     let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9));
     let orders = [

@@ -36,7 +36,7 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
 
     // A newer addon upgrades the store while this instance stays alive.
     upgrade(world.platform.storage.backend().as_ref());
-    let host = &world.platform;
+    let platform = &world.platform;
     type Call<'a> = Box<dyn FnOnce(&mut Session) -> anyhow::Result<Result<(), Error>> + 'a>;
     fn done<T>(r: anyhow::Result<Result<T, Error>>) -> anyhow::Result<Result<(), Error>> {
         r.map(|r| r.map(drop))
@@ -80,7 +80,7 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
         ("schema-version", Box::new(|s| done(s.schema_version()))),
     ];
     for (name, call) in calls {
-        let error = refused_without_change(host, "invalid-state", || call(&mut s));
+        let error = refused_without_change(platform, "invalid-state", || call(&mut s));
         assert!(
             is_newer_schema_refusal(&error),
             "{name}: {}",
@@ -136,8 +136,8 @@ fn an_upgrade_between_the_reads_and_the_commit_of_a_post_stops_the_commit() {
         inner: MemoryStorage::new(),
         armed: Mutex::new(false),
     });
-    let host = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
-    let world = Fixtures::marketplace_on(host).build();
+    let platform = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
+    let world = Fixtures::marketplace_on(platform).build();
     let mut s = world.session().unwrap();
     let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is my drill?");
@@ -200,8 +200,8 @@ impl Storage for Switchable {
 #[test]
 fn one_instance_may_serve_one_store_after_another() {
     let backend = Arc::new(Switchable::default());
-    let host = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
-    let world = Fixtures::marketplace_on(host).build();
+    let platform = Platform::new().with_storage(SharedStorage::with_backend(backend.clone()));
+    let world = Fixtures::marketplace_on(platform).build();
     let mut s = world.session().unwrap();
     let alice = world.actor(ALICE);
     post(&mut s, &alice, ALICE_ACME_ORDER, "First store");

@@ -39,8 +39,13 @@ const MAX_CALLS: u32 = 100_000;
 
 /// The largest page to ask the addon for: the host's `max-page-size` setting (the addon
 /// refuses larger ones), within the addon's ceiling of 500.
-pub fn page_cap(host: &order_messages_platform::Platform) -> u32 {
-    host.directory.settings().limits.max_page_size.clamp(1, 500)
+pub fn page_cap(platform: &order_messages_platform::Platform) -> u32 {
+    platform
+        .directory
+        .settings()
+        .limits
+        .max_page_size
+        .clamp(1, 500)
 }
 
 /// Up to `request.limit` inbox rows of `request`'s query from `request.cursor` on, calling

@@ -492,17 +492,17 @@ impl Scenario {
     /// Fails only when the set-up is inconsistent (an order for an unknown customer, say) or
     /// the component cannot be instantiated.
     pub fn run(&self, runtime: &Runtime<Platform>) -> Result<ScenarioReport> {
-        let host = Platform::new();
-        self.set_up(&host)?;
-        let mut session = host.session_with(runtime)?;
+        let platform = Platform::new();
+        self.set_up(&platform)?;
+        let mut session = platform.session_with(runtime)?;
         let mut steps = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
-            let observed = host
+            let observed = platform
                 .clock
                 .try_advance_millis(60_000)
                 .map_err(anyhow::Error::from)
-                .and_then(|_| perform(&mut session, &host, step));
-            let (mails, pushes) = (host.mail.take_new(), host.notifications.take_new());
+                .and_then(|_| perform(&mut session, &platform, step));
+            let (mails, pushes) = (platform.mail.take_new(), platform.notifications.take_new());
             let (outcome, failures) = match observed {
                 Ok(mut observed) => {
                     observed.mails = mails.len() as u64;
@@ -537,10 +537,10 @@ impl Scenario {
         })
     }
 
-    fn set_up(&self, host: &Platform) -> Result<()> {
-        let dir = &host.directory;
+    fn set_up(&self, platform: &Platform) -> Result<()> {
+        let dir = &platform.directory;
         if self.directory == Base::Marketplace {
-            install_marketplace(host);
+            install_marketplace(platform);
         }
         if let Some(mode) = &self.mode {
             dir.set_mode(parse_mode(mode)?);
@@ -592,17 +592,18 @@ fn need<'a, T>(value: &'a Option<T>, name: &str, op: Op) -> Result<&'a T> {
 }
 
 /// Runs the step; a refusal is observed, not an error.
-fn perform(session: &mut Session, host: &Platform, step: &Step) -> Result<Observed> {
+fn perform(session: &mut Session, platform: &Platform, step: &Step) -> Result<Observed> {
     let mut seen = Observed::default();
     let actor = match &step.actor {
         Some(id) => Some(
-            host.directory
+            platform
+                .directory
                 .actor(id)
                 .with_context(|| format!("no user `{id}` in the directory"))?,
         ),
         None => None,
     };
-    let result = act(session, host, step, actor.as_ref(), &mut seen);
+    let result = act(session, platform, step, actor.as_ref(), &mut seen);
     match result {
         Ok(()) => Ok(seen),
         Err(e) => match Refusal::of(&e) {
@@ -618,7 +619,7 @@ fn perform(session: &mut Session, host: &Platform, step: &Step) -> Result<Observ
 
 fn act(
     session: &mut Session,
-    host: &Platform,
+    platform: &Platform,
     step: &Step,
     actor: Option<&Actor>,
     seen: &mut Observed,
@@ -692,11 +693,15 @@ fn act(
                     if unread_first {
                         request = request.unread_first();
                     }
-                    ops::inbox_page(session, actor()?, &request, ops::page_cap(host))?.0
+                    ops::inbox_page(session, actor()?, &request, ops::page_cap(platform))?.0
                 }
-                None => {
-                    ops::inbox_all(session, actor()?, &query, unread_first, ops::page_cap(host))?
-                }
+                None => ops::inbox_all(
+                    session,
+                    actor()?,
+                    &query,
+                    unread_first,
+                    ops::page_cap(platform),
+                )?,
             };
             let ids = |keep: &dyn Fn(&ThreadRow) -> bool| -> Vec<String> {
                 rows.iter()
@@ -753,7 +758,7 @@ fn act(
             let ids = match &step.orders {
                 Some(ids) => accepted(session.filter_orders(actor()?, ids, filter))?,
                 None => {
-                    let cap = ops::page_cap(host);
+                    let cap = ops::page_cap(platform);
                     ops::orders_page(session, actor()?, filter, None, u32::MAX, cap)?.0
                 }
             };
@@ -797,20 +802,21 @@ fn act(
         }
         Op::SetMode => {
             let mode = parse_mode(need(&step.mode, "mode", op)?)?;
-            host.directory.set_mode(mode);
+            platform.directory.set_mode(mode);
             seen.summary = format!("mode {}", ops::mode_name(mode));
         }
         Op::Advance => {
             let minutes = *need(&step.minutes, "minutes", op)?;
-            host.clock
+            platform
+                .clock
                 .try_advance_millis(i128::from(minutes) * 60_000)?;
             seen.summary = format!("clock moved {minutes} minutes");
         }
         Op::MailFault => {
             match need(&step.fault, "fault", op)?.as_str() {
-                "unavailable" => host.mail.fail_always(Fault::Unavailable),
-                "rejected" => host.mail.fail_always(Fault::Rejected),
-                "none" => host.mail.recover(),
+                "unavailable" => platform.mail.fail_always(Fault::Unavailable),
+                "rejected" => platform.mail.fail_always(Fault::Rejected),
+                "none" => platform.mail.recover(),
                 other => bail!("unknown mail fault `{other}` (unavailable, rejected or none)"),
             }
             seen.summary = "mail fault set".into();

@@ -260,8 +260,8 @@ impl Dataset {
 
     /// Adds the staff, vendors' users and orders to the host's directory and sets its clock
     /// to [`Dataset::start_millis`].
-    pub fn install(&self, host: &Platform) {
-        let directory = &host.directory;
+    pub fn install(&self, platform: &Platform) {
+        let directory = &platform.directory;
         for s in &self.staff {
             directory.add_staff(&s.id);
         }
@@ -273,7 +273,7 @@ impl Dataset {
         for o in &self.orders {
             directory.add_order(o.clone());
         }
-        host.clock.set(self.start_millis());
+        platform.clock.set(self.start_millis());
     }
 
     /// Makes the data set's calls through `ops` (a session or the native baseline over a host
@@ -285,7 +285,7 @@ impl Dataset {
         mut progress: impl FnMut(Progress),
     ) -> Result<SeedReport> {
         let started = Instant::now();
-        let host = ops.platform().clone();
+        let platform = ops.platform().clone();
         let spec = &self.spec;
         let threads = spec.threads as u64;
         let mut rng = Rng::new(spec.seed ^ 0x5eed_0000_0000_0001);
@@ -302,15 +302,15 @@ impl Dataset {
         let mut now = self.start_millis();
         let mut tick = |rng: &mut Rng, report: &mut SeedReport| {
             now += 1_000 + rng.below(119_000) as i64;
-            host.clock.set(now);
+            platform.clock.set(now);
             report.calls += 1;
             if spec.clear_deliveries_every > 0
                 && report
                     .calls
                     .is_multiple_of(u64::from(spec.clear_deliveries_every))
             {
-                host.mail.clear();
-                host.notifications.clear();
+                platform.mail.clear();
+                platform.notifications.clear();
             }
         };
         while report.posts < spec.messages {

@@ -675,13 +675,13 @@ fn instantiate_times(pooling: bool, iterations: usize) -> Result<(Vec<u64>, Vec<
 fn measure_component(iterations: usize) -> Result<ComponentResult> {
     let (compile, instantiate) = instantiate_times(false, iterations)?;
     let (_, pooling) = instantiate_times(true, iterations)?;
-    let host = Platform::new();
+    let platform = Platform::new();
     let harness = order_messages_platform::runtime();
     let mut session_new = Vec::new();
     let mut fuel = 0;
     for i in 0..iterations + 10 {
         let started = Instant::now();
-        let session = host.session_with(harness)?;
+        let session = platform.session_with(harness)?;
         let elapsed = started.elapsed();
         fuel = session.fuel_consumed();
         if i >= 10 {
@@ -731,12 +731,12 @@ struct TierResult {
 }
 
 fn seed_tier(
-    host: &Platform,
+    platform: &Platform,
     spec: SeedSpec,
     with: SeedWith,
 ) -> Result<(Dataset, SeedReport, SeedWith)> {
     let data = Dataset::generate(spec.clone());
-    data.install(host);
+    data.install(platform);
     let with = match with {
         SeedWith::Auto if spec.messages <= 100_000 => SeedWith::Wasm,
         SeedWith::Auto => SeedWith::Native,
@@ -753,8 +753,8 @@ fn seed_tier(
     bar.set_message(format!("{} threads ({with:?})", spec.threads));
     let progress = |p: Progress| bar.set_position(p.posts);
     let report = match with {
-        SeedWith::Native => data.run(&mut order_messages_app::native(host), progress)?,
-        _ => data.run(&mut host.session()?, progress)?,
+        SeedWith::Native => data.run(&mut order_messages_app::native(platform), progress)?,
+        _ => data.run(&mut platform.session()?, progress)?,
     };
     bar.finish_and_clear();
     Ok((data, report, with))
@@ -762,9 +762,9 @@ fn seed_tier(
 
 /// Every operation through both engines over `host`, each operation's calls through the
 /// component and natively back to back (same state, same choices).
-fn run_ops(args: &Args, workload: &Workload, host: &Platform) -> Result<Vec<OpResult>> {
-    let mut session = host.session()?;
-    let mut native = order_messages_app::native(host);
+fn run_ops(args: &Args, workload: &Workload, platform: &Platform) -> Result<Vec<OpResult>> {
+    let mut session = platform.session()?;
+    let mut native = order_messages_app::native(platform);
     let mut ops = Vec::new();
     for op in Op::all() {
         if !args.only.is_empty()
@@ -833,7 +833,7 @@ struct DurablePosts {
 }
 
 fn durable_posts(
-    host: &Platform,
+    platform: &Platform,
     path: &std::path::Path,
     data: &Dataset,
     posts: usize,
@@ -844,7 +844,7 @@ fn durable_posts(
             path,
             SqliteOptions::default().with_synchronous(synchronous),
         )?;
-        let host = host.clone().with_storage(storage);
+        let platform = platform.clone().with_storage(storage);
         let mut rng = Rng::new(7);
         let mut run =
             |engine: &mut dyn Operations<Platform = Platform>, name: &str| -> Result<()> {
@@ -869,8 +869,8 @@ fn durable_posts(
                 });
                 Ok(())
             };
-        run(&mut host.session()?, "wasm")?;
-        run(&mut order_messages_app::native(&host), "native")?;
+        run(&mut platform.session()?, "wasm")?;
+        run(&mut order_messages_app::native(&platform), "native")?;
     }
     Ok(out)
 }
@@ -923,8 +923,8 @@ fn tier_result(
 /// and measured again, with durable posting.
 fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResult>) -> Result<()> {
     let spec = SeedSpec::new(threads, u64::from(threads) * args.messages_per_thread);
-    let host = Platform::new();
-    let (data, report, seeded_with) = seed_tier(&host, spec.clone(), args.seed_with)?;
+    let platform = Platform::new();
+    let (data, report, seeded_with) = seed_tier(&platform, spec.clone(), args.seed_with)?;
     eprintln!(
         "  seeded {} threads, {} messages ({} calls) with {seeded_with:?} in {:.1} s: {:.0} calls/s",
         threads,
@@ -934,8 +934,8 @@ fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResu
         report.calls_per_second()
     );
     // Time moves on after seeding, as it would.
-    host.clock.advance(Duration::from_secs(3_600));
-    let dump = host.storage.dump();
+    platform.clock.advance(Duration::from_secs(3_600));
+    let dump = platform.storage.dump();
     let stored_keys = dump.len();
     let workload = Workload {
         data: &data,
@@ -970,14 +970,14 @@ fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResu
             path.display(),
             started.elapsed().as_secs_f64()
         );
-        Some((path, host.clone().with_storage(storage)))
+        Some((path, platform.clone().with_storage(storage)))
     } else {
         drop(dump);
         None
     };
 
     if args.backends.contains(&Backend::Memory) {
-        let ops = run_ops(args, &workload, &host)?;
+        let ops = run_ops(args, &workload, &platform)?;
         out.push(tier_result(
             "memory",
             &spec,
@@ -1106,10 +1106,10 @@ struct Explained {
 /// operations (the counts do not depend on the tier: see the storage columns of each tier).
 fn explain() -> Result<Vec<Explained>> {
     let recording = Arc::new(Recording::default());
-    let host = Platform::new().with_storage(SharedStorage::with_backend(recording.clone()));
+    let platform = Platform::new().with_storage(SharedStorage::with_backend(recording.clone()));
     let data = Dataset::generate(SeedSpec::new(1_000, 10_000));
-    data.install(&host);
-    let mut native = order_messages_app::native(&host);
+    data.install(&platform);
+    let mut native = order_messages_app::native(&platform);
     data.run(&mut native, |_| {})?;
     let staff = data.staff()[0].clone();
     let (o, customer) = (&data.orders()[16].id, data.customer_of(16).clone());

@@ -85,8 +85,9 @@ pub fn post(ctx: &Ctx, args: PostArgs) -> Result<()> {
 }
 
 /// The order's number, or its id when the directory does not know it.
-pub(super) fn number(host: &crate::Platform, order_id: &str) -> String {
-    host.directory
+pub(super) fn number(platform: &crate::Platform, order_id: &str) -> String {
+    platform
+        .directory
         .order(order_id)
         .map_or_else(|| order_id.to_owned(), |o| o.number)
 }

@@ -657,9 +657,7 @@ mod tests {
                 .unwrap();
             store.commit(&[], &[put("gone", "x")]).unwrap();
             let deleted_version = version(&store, "gone");
-            store
-                .commit(&[], &[Write::Delete("gone".into())])
-                .unwrap();
+            store.commit(&[], &[Write::Delete("gone".into())]).unwrap();
             (
                 store.scan("", None, u32::MAX, false).unwrap(),
                 deleted_version,

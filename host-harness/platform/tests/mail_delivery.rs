@@ -30,9 +30,9 @@ fn mail(key: &str, recipients: &[&str]) -> Mail {
 
 /// A host relaying to `server`.
 fn relaying_host(server: &LocalSmtp) -> Platform {
-    let host = Platform::new();
-    host.mail.relay_via(server.config()).unwrap();
-    host
+    let platform = Platform::new();
+    platform.mail.relay_via(server.config()).unwrap();
+    platform
 }
 
 fn parse(data: &[u8]) -> mail_parser::Message<'static> {
@@ -90,13 +90,14 @@ fn envelope_recipients(received: &[Received]) -> Vec<String> {
 #[test]
 fn each_recipient_gets_a_separate_copy_with_subject_parts_and_key() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
-    host.mail
+    let platform = relaying_host(&server);
+    platform
+        .mail
         .addresses()
         .set("c1", "Alice Blue <alice@shop.test>")
         .unwrap();
     let sent = mail("k/1", &["c1", "v1-anna"]);
-    host.mail.send(&sent.clone()).unwrap();
+    platform.mail.send(&sent.clone()).unwrap();
 
     let received = server.received();
     assert_eq!(
@@ -142,8 +143,8 @@ fn each_recipient_gets_a_separate_copy_with_subject_parts_and_key() {
     );
 
     // The capture keeps the mail; the sent log each copy, with the server that took it.
-    assert_eq!(host.mail.all(), vec![sent]);
-    let copies = host.mail.sent_copies().unwrap();
+    assert_eq!(platform.mail.all(), vec![sent]);
+    let copies = platform.mail.sent_copies().unwrap();
     assert_eq!(copies.len(), 2);
     assert_eq!(copies[0].to, "Alice Blue <alice@shop.test>");
     assert_eq!(copies[1].user_id, "v1-anna");
@@ -159,44 +160,44 @@ fn each_recipient_gets_a_separate_copy_with_subject_parts_and_key() {
 #[test]
 fn a_retry_of_a_sent_key_sends_nothing() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
-    host.mail.send(&mail("k", &["c1", "c2"])).unwrap();
+    let platform = relaying_host(&server);
+    platform.mail.send(&mail("k", &["c1", "c2"])).unwrap();
     let connections = server.connections();
     assert_eq!(connections, 2, "one SMTP transaction per copy");
-    host.mail.send(&mail("k", &["c1", "c2"])).unwrap();
+    platform.mail.send(&mail("k", &["c1", "c2"])).unwrap();
     assert_eq!(server.connections(), connections, "not even a connection");
     assert_eq!(server.received().len(), 2);
-    assert_eq!(host.mail.count(), 1);
-    assert_eq!(host.mail.duplicates(), ["k"]);
+    assert_eq!(platform.mail.count(), 1);
+    assert_eq!(platform.mail.duplicates(), ["k"]);
 }
 
 #[test]
 fn users_without_an_address_are_skipped_and_a_mail_for_none_of_them_is_rejected() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
-    host.mail.addresses().set_none("c2");
-    host.mail.send(&mail("k1", &["c1", "c2"])).unwrap();
+    let platform = relaying_host(&server);
+    platform.mail.addresses().set_none("c2");
+    platform.mail.send(&mail("k1", &["c1", "c2"])).unwrap();
     assert_eq!(
         envelope_recipients(&server.take_received()),
         ["c1@example.test"]
     );
 
-    let reason = rejected(host.mail.send(&mail("k2", &["c2"])));
+    let reason = rejected(platform.mail.send(&mail("k2", &["c2"])));
     assert!(
         reason.contains("no recipient has an email address (c2)"),
         "{reason}"
     );
-    host.mail.addresses().set_pattern(None).unwrap();
-    let reason = rejected(host.mail.send(&mail("k3", &["c3", "c4"])));
+    platform.mail.addresses().set_pattern(None).unwrap();
+    let reason = rejected(platform.mail.send(&mail("k3", &["c3", "c4"])));
     assert!(reason.contains("(c3, c4)"), "{reason}");
     assert_eq!(server.connections(), 1, "nothing was attempted");
-    assert_eq!(host.mail.count(), 1);
+    assert_eq!(platform.mail.count(), 1);
 }
 
 #[test]
 fn a_temporary_refusal_is_unavailable_and_the_retry_delivers_once() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
+    let platform = relaying_host(&server);
     for step in [
         Step::Greeting,
         Step::MailFrom,
@@ -204,41 +205,41 @@ fn a_temporary_refusal_is_unavailable_and_the_retry_delivers_once() {
         Step::EndOfData,
     ] {
         server.reply_at(step, Reply::code(451, "4.3.0 Try again later"));
-        let reason = unavailable(host.mail.send(&mail("k", &["c1"])));
+        let reason = unavailable(platform.mail.send(&mail("k", &["c1"])));
         assert!(reason.contains("451"), "{step:?}: {reason}");
         assert!(reason.contains("0 of 1 copies sent"), "{reason}");
         server.answer_normally();
     }
     assert!(server.received().is_empty());
-    assert!(host.mail.sent_copies().unwrap().is_empty());
-    assert_eq!(host.mail.count(), 0);
+    assert!(platform.mail.sent_copies().unwrap().is_empty());
+    assert_eq!(platform.mail.count(), 0);
 
-    host.mail.send(&mail("k", &["c1"])).unwrap();
-    host.mail.send(&mail("k", &["c1"])).unwrap();
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
     assert_eq!(envelope_recipients(&server.received()), ["c1@example.test"]);
-    assert_eq!(host.mail.count(), 1);
+    assert_eq!(platform.mail.count(), 1);
 }
 
 #[test]
 fn a_permanent_refusal_is_rejected() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
+    let platform = relaying_host(&server);
     for step in [Step::MailFrom, Step::RcptTo, Step::Data, Step::EndOfData] {
         server.reply_at(step, Reply::code(550, "5.1.1 No such mailbox"));
-        let reason = rejected(host.mail.send(&mail("k", &["c1"])));
+        let reason = rejected(platform.mail.send(&mail("k", &["c1"])));
         assert!(reason.contains("550"), "{step:?}: {reason}");
         server.answer_normally();
     }
     assert!(server.received().is_empty());
-    assert_eq!(host.mail.count(), 0);
+    assert_eq!(platform.mail.count(), 0);
 }
 
 #[test]
 fn a_partial_failure_is_retried_only_for_the_copies_not_sent() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
+    let platform = relaying_host(&server);
     server.reply_to_rcpt("c2@example.test", Reply::code(452, "4.2.2 Mailbox full"));
-    let reason = unavailable(host.mail.send(&mail("k", &["c1", "c2", "c3"])));
+    let reason = unavailable(platform.mail.send(&mail("k", &["c1", "c2", "c3"])));
     assert!(
         reason.contains("c2: ") && reason.contains("452"),
         "{reason}"
@@ -248,31 +249,31 @@ fn a_partial_failure_is_retried_only_for_the_copies_not_sent() {
         envelope_recipients(&server.take_received()),
         ["c1@example.test", "c3@example.test"]
     );
-    assert_eq!(host.mail.count(), 0, "not complete yet");
+    assert_eq!(platform.mail.count(), 0, "not complete yet");
 
     // Still full: nothing new goes to c1 or c3.
-    unavailable(host.mail.send(&mail("k", &["c1", "c2", "c3"])));
+    unavailable(platform.mail.send(&mail("k", &["c1", "c2", "c3"])));
     assert!(server.take_received().is_empty());
 
     server.answer_normally();
-    host.mail.send(&mail("k", &["c1", "c2", "c3"])).unwrap();
+    platform.mail.send(&mail("k", &["c1", "c2", "c3"])).unwrap();
     assert_eq!(
         envelope_recipients(&server.take_received()),
         ["c2@example.test"]
     );
-    assert_eq!(host.mail.count(), 1);
-    assert_eq!(host.mail.sent_copies().unwrap().len(), 3);
+    assert_eq!(platform.mail.count(), 1);
+    assert_eq!(platform.mail.sent_copies().unwrap().len(), 3);
 }
 
 #[test]
 fn a_recipient_refused_for_good_does_not_hold_back_the_others() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
+    let platform = relaying_host(&server);
     server.reply_to_rcpt("c2@example.test", Reply::code(550, "5.1.1 No such user"));
-    host.mail.send(&mail("k", &["c1", "c2"])).unwrap();
+    platform.mail.send(&mail("k", &["c1", "c2"])).unwrap();
     assert_eq!(envelope_recipients(&server.received()), ["c1@example.test"]);
     // Everyone refused for good: rejected.
-    let reason = rejected(host.mail.send(&mail("k2", &["c2"])));
+    let reason = rejected(platform.mail.send(&mail("k2", &["c2"])));
     assert!(
         reason.contains("c2: ") && reason.contains("550"),
         "{reason}"
@@ -281,10 +282,10 @@ fn a_recipient_refused_for_good_does_not_hold_back_the_others() {
 
 #[test]
 fn no_server_a_dropped_connection_or_a_silent_server_is_unavailable() {
-    let host = Platform::new();
+    let platform = Platform::new();
     let down = SmtpConfig::new("127.0.0.1", dead_port()).with_timeout(Duration::from_secs(2));
-    host.mail.relay_via(down).unwrap();
-    let reason = unavailable(host.mail.send(&mail("k", &["c1", "c2"])));
+    platform.mail.relay_via(down).unwrap();
+    let reason = unavailable(platform.mail.send(&mail("k", &["c1", "c2"])));
     assert!(reason.contains("onnection"), "{reason}");
     assert!(
         reason.contains("not tried: c2"),
@@ -292,19 +293,20 @@ fn no_server_a_dropped_connection_or_a_silent_server_is_unavailable() {
     );
 
     let server = LocalSmtp::start();
-    host.mail.relay_via(server.config()).unwrap();
+    platform.mail.relay_via(server.config()).unwrap();
     for step in [Step::Greeting, Step::RcptTo, Step::EndOfData] {
         server.reply_at(step, Reply::Drop);
-        unavailable(host.mail.send(&mail("k", &["c1"])));
+        unavailable(platform.mail.send(&mail("k", &["c1"])));
     }
     server.answer_normally();
 
-    host.mail
+    platform
+        .mail
         .relay_via(server.config().with_timeout(Duration::from_millis(300)))
         .unwrap();
     server.reply_at(Step::Greeting, Reply::Silence);
     let started = std::time::Instant::now();
-    let reason = unavailable(host.mail.send(&mail("k", &["c1"])));
+    let reason = unavailable(platform.mail.send(&mail("k", &["c1"])));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "the timeout holds"
@@ -313,7 +315,7 @@ fn no_server_a_dropped_connection_or_a_silent_server_is_unavailable() {
 
     server.answer_normally();
     assert!(server.received().is_empty());
-    host.mail.send(&mail("k", &["c1", "c2"])).unwrap();
+    platform.mail.send(&mail("k", &["c1", "c2"])).unwrap();
     assert_eq!(server.received().len(), 2);
 }
 
@@ -321,22 +323,24 @@ fn no_server_a_dropped_connection_or_a_silent_server_is_unavailable() {
 fn credentials_are_used_and_refused_credentials_are_not_a_dead_letter() {
     let server = LocalSmtp::start();
     server.require_auth("shop", "s3cret");
-    let host = Platform::new();
+    let platform = Platform::new();
 
     // Without credentials (530) or with wrong ones (535): the relay's fault, retried later.
-    host.mail.relay_via(server.config()).unwrap();
-    let reason = unavailable(host.mail.send(&mail("k", &["c1"])));
+    platform.mail.relay_via(server.config()).unwrap();
+    let reason = unavailable(platform.mail.send(&mail("k", &["c1"])));
     assert!(reason.contains("530"), "{reason}");
-    host.mail
+    platform
+        .mail
         .relay_via(server.config().with_credentials("shop", "wrong"))
         .unwrap();
-    let reason = unavailable(host.mail.send(&mail("k", &["c1"])));
+    let reason = unavailable(platform.mail.send(&mail("k", &["c1"])));
     assert!(reason.contains("535"), "{reason}");
 
-    host.mail
+    platform
+        .mail
         .relay_via(server.config().with_credentials("shop", "s3cret"))
         .unwrap();
-    host.mail.send(&mail("k", &["c1"])).unwrap();
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
     let received = server.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].authenticated_as.as_deref(), Some("shop"));
@@ -345,12 +349,13 @@ fn credentials_are_used_and_refused_credentials_are_not_a_dead_letter() {
 #[test]
 fn starttls_required_by_the_config_never_falls_back_to_plain_text() {
     let server = LocalSmtp::start();
-    let host = Platform::new();
-    host.mail
+    let platform = Platform::new();
+    platform
+        .mail
         .relay_via(server.config().with_tls(SmtpTls::StartTls))
         .unwrap();
     // The server does not offer STARTTLS: nothing may be sent in the clear.
-    unavailable(host.mail.send(&mail("k", &["c1"])));
+    unavailable(platform.mail.send(&mail("k", &["c1"])));
     assert!(server.received().is_empty());
     assert!(
         !server
@@ -365,17 +370,18 @@ fn starttls_required_by_the_config_never_falls_back_to_plain_text() {
 #[test]
 fn the_sender_and_the_relay_can_be_configured() {
     let server = LocalSmtp::start();
-    let host = Platform::new();
+    let platform = Platform::new();
     assert!(
-        host.mail
+        platform
+            .mail
             .relay_via(server.config().with_from("nobody"))
             .is_err()
     );
-    assert_eq!(host.mail.relay(), None);
+    assert_eq!(platform.mail.relay(), None);
     let config = server.config().with_from("Blue Shop <orders@blue.test>");
-    host.mail.relay_via(config.clone()).unwrap();
-    assert_eq!(host.mail.relay(), Some(config));
-    host.mail.send(&mail("k", &["c1"])).unwrap();
+    platform.mail.relay_via(config.clone()).unwrap();
+    assert_eq!(platform.mail.relay(), Some(config));
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
     let received = server.take_received();
     assert_eq!(received[0].mail_from, "orders@blue.test");
     let m = parse(&received[0].data);
@@ -386,24 +392,24 @@ fn the_sender_and_the_relay_can_be_configured() {
     );
 
     // Back to capturing: nothing reaches the server, the sent log says so.
-    host.mail.capture_only();
-    host.mail.send(&mail("k2", &["c1"])).unwrap();
+    platform.mail.capture_only();
+    platform.mail.send(&mail("k2", &["c1"])).unwrap();
     assert!(server.received().is_empty());
-    let copies = host.mail.sent_copies().unwrap();
+    let copies = platform.mail.sent_copies().unwrap();
     assert_eq!(copies[1].via, None);
-    assert_eq!(host.mail.count(), 2);
+    assert_eq!(platform.mail.count(), 2);
 }
 
 #[test]
 fn injected_faults_still_come_first() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
-    host.mail.fail_next(1, Fault::Rejected);
-    rejected(host.mail.send(&mail("k", &["c1"])));
+    let platform = relaying_host(&server);
+    platform.mail.fail_next(1, Fault::Rejected);
+    rejected(platform.mail.send(&mail("k", &["c1"])));
     assert_eq!(server.connections(), 0);
-    host.mail.send(&mail("k", &["c1"])).unwrap();
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
     assert_eq!(server.received().len(), 1);
-    assert_eq!(host.mail.failures(), 1);
+    assert_eq!(platform.mail.failures(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,16 +418,16 @@ fn injected_faults_still_come_first() {
 #[test]
 fn eml_files_hold_the_bytes_sent_and_round_trip_through_the_mime_parser() {
     let server = LocalSmtp::start();
-    let host = relaying_host(&server);
+    let platform = relaying_host(&server);
     let first = mail("1767258000000/o1/000000000001/000", &["c1", "v1-anna"]);
     let mut second = mail("1767258000000/o1/000000000002/000", &["s1"]);
     second.subject = "Dispute opened on order 1001".into();
     second.text_body = "Sam (admin) opened a dispute: late\n".into();
-    host.mail.send(&first).unwrap();
-    host.mail.send(&second).unwrap();
+    platform.mail.send(&first).unwrap();
+    platform.mail.send(&second).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let paths = host
+    let paths = platform
         .mail
         .write_eml(dir.path().join("outbox"))
         .unwrap()
@@ -463,8 +469,8 @@ fn eml_files_hold_the_bytes_sent_and_round_trip_through_the_mime_parser() {
         );
     }
     // Also per key, in memory; unknown keys have none.
-    assert_eq!(host.mail.eml(&first.idempotency_key).unwrap().len(), 2);
-    assert!(host.mail.eml("nope").unwrap().is_empty());
+    assert_eq!(platform.mail.eml(&first.idempotency_key).unwrap().len(), 2);
+    assert!(platform.mail.eml("nope").unwrap().is_empty());
     assert_eq!(
         eml::file_name(&second.idempotency_key, "s1"),
         names[2],
@@ -474,10 +480,10 @@ fn eml_files_hold_the_bytes_sent_and_round_trip_through_the_mime_parser() {
 
 #[test]
 fn captured_mail_without_a_relay_is_written_as_eml_too() {
-    let host = Platform::new();
-    host.mail.send(&mail("k", &["c1"])).unwrap();
+    let platform = Platform::new();
+    platform.mail.send(&mail("k", &["c1"])).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let paths = host.mail.write_eml(dir.path()).unwrap().files;
+    let paths = platform.mail.write_eml(dir.path()).unwrap().files;
     assert_eq!(paths.len(), 1);
     let m = parse(&std::fs::read(&paths[0]).unwrap());
     assert_eq!(
@@ -489,7 +495,7 @@ fn captured_mail_without_a_relay_is_written_as_eml_too() {
 
 #[test]
 fn mail_about_an_order_with_a_long_non_ascii_id_is_written_as_eml() {
-    let host = Platform::new();
+    let platform = Platform::new();
     // 128 characters, the most the addon accepts; the key embeds it.
     let order_id = "é".repeat(64) + &"日".repeat(64);
     let mut long = mail(
@@ -497,9 +503,9 @@ fn mail_about_an_order_with_a_long_non_ascii_id_is_written_as_eml() {
         &["c1", "v1-anna"],
     );
     long.order_id = order_id;
-    host.mail.send(&long).unwrap();
+    platform.mail.send(&long).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let export = host.mail.write_eml(dir.path()).unwrap();
+    let export = platform.mail.write_eml(dir.path()).unwrap();
     assert!(export.failures.is_empty(), "{:?}", export.failures);
     let paths = export.files;
     assert_eq!(paths.len(), 2);
@@ -522,8 +528,9 @@ fn mail_about_an_order_with_a_long_non_ascii_id_is_written_as_eml() {
 #[cfg(unix)]
 #[test]
 fn eml_files_never_follow_a_symlink_nor_replace_a_file_the_export_did_not_write() {
-    let host = Platform::new();
-    host.mail
+    let platform = Platform::new();
+    platform
+        .mail
         .send(&mail("k1", &["c1", "v1-anna", "s1"]))
         .unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -537,7 +544,7 @@ fn eml_files_never_follow_a_symlink_nor_replace_a_file_the_export_did_not_write(
     let planted = dir.join(eml::file_name("k1", "v1-anna"));
     std::fs::write(&planted, "someone else's").unwrap();
 
-    let export = host.mail.write_eml(&dir).unwrap();
+    let export = platform.mail.write_eml(&dir).unwrap();
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     assert_eq!(std::fs::read_to_string(&planted).unwrap(), "someone else's");
@@ -573,7 +580,7 @@ fn eml_files_never_follow_a_symlink_nor_replace_a_file_the_export_did_not_write(
 
     // Again: the file it wrote is found as it left it; the others are refused again.
     let before = std::fs::read(&written).unwrap();
-    let again = host.mail.write_eml(&dir).unwrap();
+    let again = platform.mail.write_eml(&dir).unwrap();
     assert_eq!((&again.files, again.unchanged), (&vec![written.clone()], 1));
     assert_eq!(refused(&again), expected_refusals);
     assert_eq!(std::fs::read(&written).unwrap(), before);
@@ -780,10 +787,10 @@ fn a_server_answering_550_makes_a_dead_letter() {
 /// to `server`, with the marketplace directory.
 fn process_on(path: &std::path::Path, server: &LocalSmtp) -> World {
     let db = Database::open(path).unwrap();
-    let host = Platform::new().with_storage(SharedStorage::on_database(&db).unwrap());
-    host.mail.keep_sent_log_in(&db).unwrap();
-    host.mail.relay_via(server.config()).unwrap();
-    Fixtures::marketplace_on(host).build()
+    let platform = Platform::new().with_storage(SharedStorage::on_database(&db).unwrap());
+    platform.mail.keep_sent_log_in(&db).unwrap();
+    platform.mail.relay_via(server.config()).unwrap();
+    Fixtures::marketplace_on(platform).build()
 }
 
 #[test]

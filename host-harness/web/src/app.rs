@@ -84,7 +84,7 @@ impl WebApp {
     }
 
     /// The host the admin runs over (the workspace's).
-    pub fn host(&self) -> &Platform {
+    pub fn platform(&self) -> &Platform {
         &self.0.workspace.platform
     }
 

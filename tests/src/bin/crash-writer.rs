@@ -11,8 +11,8 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("DB_PATH");
     let mut n: u64 = args.next().expect("FIRST_N").parse()?;
-    let host = Platform::new().with_storage(SharedStorage::sqlite(&path)?);
-    let world = Fixtures::marketplace_on(host).build();
+    let platform = Platform::new().with_storage(SharedStorage::sqlite(&path)?);
+    let world = Fixtures::marketplace_on(platform).build();
     let mut session = world.session()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ready")?;
