@@ -117,6 +117,10 @@ macro_rules! wit_conversions {
                         directory::MultivendorMode::SeparateShops => model::Mode::SeparateShops,
                         directory::MultivendorMode::Warehouse => model::Mode::Warehouse,
                     },
+                    delivery: match s.delivery {
+                        directory::Delivery::Inline => model::DeliveryMode::Inline,
+                        directory::Delivery::HostDrains => model::DeliveryMode::HostDrains,
+                    },
                     limits: model::Limits {
                         max_body_chars: s.limits.max_body_chars,
                         max_reason_chars: s.limits.max_reason_chars,
@@ -156,7 +160,14 @@ macro_rules! wit_conversions {
                     }
                     outbox::Event::DisputeOpened(d) => notifications::Event::DisputeOpened(d.into()),
                     outbox::Event::DisputeClosed(d) => notifications::Event::DisputeClosed(d.into()),
-                    outbox::Event::CountsChanged(b) => notifications::Event::CountsChanged(b.into()),
+                    outbox::Event::CountsChanged(all) => notifications::Event::CountsChanged(
+                        all.into_iter()
+                            .map(|c| notifications::UserCounts {
+                                user: c.user,
+                                counts: c.counts.into(),
+                            })
+                            .collect(),
+                    ),
                 }
             }
         }
@@ -315,6 +326,7 @@ macro_rules! wit_conversions {
         impl From<outbox::DeliveryReport> for maintenance::DeliveryReport {
             fn from(r: outbox::DeliveryReport) -> Self {
                 maintenance::DeliveryReport {
+                    applied: r.applied,
                     delivered: r.delivered,
                     deferred: r.deferred,
                     dead: r.dead,
@@ -365,6 +377,26 @@ macro_rules! wit_conversions {
                     key: e.key,
                     value: e.value,
                     version: e.version,
+                }
+            }
+        }
+
+        impl From<storage::ScanPage> for ports::Page {
+            fn from(p: storage::ScanPage) -> Self {
+                ports::Page {
+                    entries: p.entries.into_iter().map(Into::into).collect(),
+                    more: p.more,
+                }
+            }
+        }
+
+        impl From<domain::maintenance::MigrateReport> for maintenance::MigrateReport {
+            fn from(r: domain::maintenance::MigrateReport) -> Self {
+                maintenance::MigrateReport {
+                    from_version: r.from_version,
+                    to_version: r.to_version,
+                    migrated: r.migrated,
+                    next_cursor: r.next_cursor,
                 }
             }
         }

@@ -47,8 +47,8 @@ use crate::domain::{Call, Env, disputes as ddisputes, maintenance as dmaint};
 
 // Also brings the domain's modules into scope: `domain`, `dinbox`, `dmsg`, `dfilter`, `ports`.
 crate::adapter::wit_conversions!(
-    order_messages_host::bindings::v0_1_0::exports::storefront::order_messages,
-    order_messages_host::bindings::v0_1_0::storefront::order_messages
+    order_messages_host::bindings::v0_2_0::exports::storefront::order_messages,
+    order_messages_host::bindings::v0_2_0::storefront::order_messages
 );
 
 /// A platform's imports as the domain's ports.
@@ -70,9 +70,12 @@ impl ports::Store for Ports<'_> {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<ports::Entry>, StoreError> {
-        let entries = self.0.storage.scan(prefix, start_after, limit, reverse)?;
-        Ok(entries.into_iter().map(Into::into).collect())
+    ) -> Result<ports::Page, StoreError> {
+        Ok(self
+            .0
+            .storage
+            .scan(prefix, start_after, limit, reverse)?
+            .into())
     }
 
     fn commit(&self, checks: &[ports::Check], writes: &[ports::Write]) -> Result<(), StoreError> {
@@ -270,9 +273,9 @@ operations! {
     /// `inbox.bell`.
     fn bell(actor: &Actor) -> BellCounts
         = as_actor |call| dinbox::bell(call);
-    /// `inbox.mark-selected`.
-    fn mark_selected(actor: &Actor, order_ids: &[String], read: bool) -> BulkResult
-        = as_actor |call| dinbox::mark_selected(call, order_ids, read);
+    /// `inbox.mark-selected`: one batch.
+    fn mark_selected(actor: &Actor, order_ids: &[String], read: bool, cursor: Option<&str>) -> BulkResult
+        = as_actor |call| dinbox::mark_selected(call, order_ids, read, cursor);
     /// `inbox.mark-matching`: one batch.
     fn mark_matching(actor: &Actor, query: &Query, read: bool, cursor: Option<&str>) -> BulkResult
         = as_actor |call| dinbox::mark_matching(call, &query.clone().into(), read, cursor);
@@ -305,4 +308,7 @@ operations! {
     /// `maintenance.verify`.
     fn verify(cursor: Option<&str>, limit: u32) -> VerifyReport
         = as_host |env| dmaint::verify(env, cursor, limit);
+    /// `maintenance.migrate`.
+    fn migrate(cursor: Option<&str>, limit: u32) -> MigrateReport
+        = as_host |env| dmaint::migrate(env, cursor, limit);
 }

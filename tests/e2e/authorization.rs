@@ -249,7 +249,7 @@ impl Op {
                 }))
             }
             Op::MarkSelected => {
-                let result = attempt!(s.mark_selected(actor, &[order.to_string()], false));
+                let result = attempt!(s.mark_selected(actor, &[order.to_string()], false, None));
                 assert_eq!(result.next_cursor, None);
                 assert!(ok(s.unread_count(actor, order)) >= 1);
                 done

@@ -219,7 +219,7 @@ fn malformed_order_ids_are_refused_by_every_call() {
     for id in bad_ids {
         let ids = [ALICE_ACME_ORDER.to_string(), id.to_string()];
         invalid_without_change(&world.platform, "order-ids", || {
-            s.mark_selected(&alice, &ids, true)
+            s.mark_selected(&alice, &ids, true, None)
         });
         invalid_without_change(&world.platform, "order-ids", || {
             s.filter_orders(&alice, &ids, MessageFilter::WithMessages)
@@ -252,7 +252,7 @@ fn unknown_orders_are_not_found_by_every_single_order_call() {
             );
         }
         refused_without_change(&world.platform, "not-found", || {
-            s.mark_selected(&actor, &[UNKNOWN.into()], true)
+            s.mark_selected(&actor, &[UNKNOWN.into()], true, None)
         });
         // The order filter never reports an order, it drops it.
         let kept = ok_without_change(&world.platform, || {
@@ -445,7 +445,9 @@ fn too_many_order_ids_are_refused() {
     invalid_without_change(platform, "order-ids", || {
         s.filter_orders(&sam, &over, MessageFilter::WithMessages)
     });
-    invalid_without_change(platform, "order-ids", || s.mark_selected(&sam, &over, true));
+    invalid_without_change(platform, "order-ids", || {
+        s.mark_selected(&sam, &over, true, None)
+    });
     let kept = ok(s.filter_orders(&sam, &ids(1_000), MessageFilter::WithMessages));
     assert_eq!(kept, ["o1", "o2", "o3", "o4", "o5"]);
 
@@ -466,10 +468,10 @@ fn too_many_order_ids_are_refused() {
         s.filter_orders(&sam, &four, MessageFilter::WithMessages)
     });
     invalid_without_change(platform, "order-ids", || {
-        s.mark_selected(&sam, &four, false)
+        s.mark_selected(&sam, &four, false, None)
     });
     ok(s.filter_orders(&sam, &four[..3], MessageFilter::WithMessages));
-    ok(s.mark_selected(&sam, &four[..3], false));
+    ok(s.mark_selected(&sam, &four[..3], false, None));
 }
 
 #[test]
@@ -486,13 +488,13 @@ fn mark_selected_with_one_unreachable_order_marks_none() {
     ] {
         let ids = ids.map(String::from);
         let e = refused_without_change(&world.platform, "not-found", || {
-            s.mark_selected(&alice, &ids, false)
+            s.mark_selected(&alice, &ids, false, None)
         });
         assert!(e.describe().contains(offending), "{}", e.describe());
     }
     assert_eq!(bell(&mut s, &alice), (0, 0));
     let ids = [ALICE_ACME_ORDER, ALICE_BLUE_ORDER].map(String::from);
-    assert_eq!(ok(s.mark_selected(&alice, &ids, false)).changed, 2);
+    assert_eq!(ok(s.mark_selected(&alice, &ids, false, None)).changed, 2);
     assert_eq!(bell(&mut s, &alice), (2, 0));
 }
 

@@ -93,7 +93,7 @@ fn measure(threads: usize) -> Vec<(&'static str, u64)> {
         ok(s.list_orders(&sam, MessageFilter::WithMessages, None, 10));
     });
     m("mark selected", &mut || {
-        ok(s.mark_selected(&sam, &ids, true));
+        ok(s.mark_selected(&sam, &ids, true, None));
     });
     m("open dispute", &mut || {
         ok(s.open_dispute(&alice, ALICE_ACME_ORDER, "still waiting"));

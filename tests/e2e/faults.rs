@@ -53,7 +53,7 @@ impl Storage for FlakyBackend {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.roll()?;
         self.inner.scan(prefix, start_after, limit, reverse)
     }

@@ -308,15 +308,15 @@ fn mark_selected_marks_exactly_those_threads() {
     let sam = world.actor(SAM);
     assert_eq!(bell(&mut s, &sam), (5, 0));
     let selected = [ALICE_ACME_ORDER.to_string(), BOB_ACME_ORDER.to_string()];
-    let result = ok(s.mark_selected(&sam, &selected, true));
+    let result = ok(s.mark_selected(&sam, &selected, true, None));
     assert_eq!((result.changed, result.next_cursor), (2, None));
     assert_eq!(bell(&mut s, &sam), (3, 0));
     assert_eq!(unread(&mut s, &sam, ALICE_ACME_ORDER), 0);
     assert_eq!(unread(&mut s, &sam, ALICE_BLUE_ORDER), 1);
     // Again: nothing left to change.
-    assert_eq!(ok(s.mark_selected(&sam, &selected, true)).changed, 0);
+    assert_eq!(ok(s.mark_selected(&sam, &selected, true, None)).changed, 0);
     // And back to unread.
-    assert_eq!(ok(s.mark_selected(&sam, &selected, false)).changed, 2);
+    assert_eq!(ok(s.mark_selected(&sam, &selected, false, None)).changed, 2);
     assert_eq!(bell(&mut s, &sam), (5, 0));
     // Another staff member is unaffected.
     assert_eq!(bell(&mut s, &world.actor(SARA)), (5, 0));

@@ -275,7 +275,7 @@ fn step(s: &mut Session, world: &World, model: &mut Model, op: &Op) -> Result<()
             } else {
                 orders.iter().find_map(|o| model.reach(user, ORDERS[*o]))
             };
-            let got = kind(s.mark_selected(&a, &ids, *read));
+            let got = kind(s.mark_selected(&a, &ids, *read, None));
             if refusal.is_none() {
                 for o in orders {
                     mark(model, user, ORDERS[*o], *read);

@@ -153,21 +153,24 @@ fn notifications_carry_the_event_and_new_bell_counts() {
     );
     assert_eq!(m.excerpt, "Where is my drill?");
 
-    // Bell updates for everyone whose counts changed: Anna and both staff (supervising).
-    let bells: Vec<(Vec<String>, BellCounts)> = new
+    // Bell updates for everyone whose counts changed (Anna and both staff, supervising), in
+    // one push whose recipients are exactly the users it lists.
+    let bell_pushes: Vec<&Push> = new
         .iter()
-        .filter_map(|p| match &p.event {
-            Event::CountsChanged(b) => Some((p.recipients.clone(), *b)),
-            _ => None,
-        })
+        .filter(|p| matches!(p.event, Event::CountsChanged(_)))
         .collect();
-    let mut bell_users: Vec<String> = bells.iter().flat_map(|(r, _)| r.clone()).collect();
+    assert_eq!(bell_pushes.len(), 1, "one push for every bell");
+    let Event::CountsChanged(bells) = &bell_pushes[0].event else {
+        unreachable!()
+    };
+    let mut bell_users: Vec<String> = bells.iter().map(|c| c.user.clone()).collect();
     bell_users.sort();
     assert_eq!(bell_users, sorted(&[ANNA, SAM, SARA]));
+    assert_eq!(sorted(&bell_pushes[0].recipients), bell_users);
     assert!(
         bells
             .iter()
-            .all(|(_, b)| b.unread_threads == 1 && b.open_disputes == 0)
+            .all(|c| c.counts.unread_threads == 1 && c.counts.open_disputes == 0)
     );
 
     // A second message in the same thread changes no bell (still one unread thread).
@@ -186,10 +189,13 @@ fn notifications_carry_the_event_and_new_bell_counts() {
     assert_eq!(new[0].recipients, [ANNA]);
     assert_eq!(
         new[0].event,
-        Event::CountsChanged(BellCounts {
-            unread_threads: 0,
-            open_disputes: 0
-        })
+        Event::CountsChanged(vec![UserCounts {
+            user: ANNA.into(),
+            counts: BellCounts {
+                unread_threads: 0,
+                open_disputes: 0
+            }
+        }])
     );
 
     // A dispute changes everyone's dispute count.
@@ -209,8 +215,12 @@ fn notifications_carry_the_event_and_new_bell_counts() {
     );
     let mut told: Vec<String> = new
         .iter()
-        .filter(|p| matches!(p.event, Event::CountsChanged(b) if b.open_disputes == 1))
-        .flat_map(|p| p.recipients.clone())
+        .flat_map(|p| match &p.event {
+            Event::CountsChanged(all) => all.clone(),
+            _ => Vec::new(),
+        })
+        .filter(|c| c.counts.open_disputes == 1)
+        .map(|c| c.user)
         .collect();
     told.sort();
     assert_eq!(told, sorted(&[ALICE, ANNA, SAM, SARA]));

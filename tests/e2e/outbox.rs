@@ -5,6 +5,7 @@ use order_messages_tests::*;
 
 fn drain(s: &mut Session) -> DeliveryReport {
     let mut total = DeliveryReport {
+        applied: 0,
         delivered: 0,
         deferred: 0,
         dead: 0,

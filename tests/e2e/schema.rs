@@ -56,7 +56,7 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
         ),
         (
             "mark-selected",
-            Box::new(|s| done(s.mark_selected(&sam, &[ALICE_ACME_ORDER.into()], false))),
+            Box::new(|s| done(s.mark_selected(&sam, &[ALICE_ACME_ORDER.into()], false, None))),
         ),
         (
             "read-thread",
@@ -116,7 +116,7 @@ impl Storage for UpgradeBeforeCommit {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.inner.scan(prefix, start_after, limit, reverse)
     }
 
@@ -188,7 +188,7 @@ impl Storage for Switchable {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.store().scan(prefix, start_after, limit, reverse)
     }
 

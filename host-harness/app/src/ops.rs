@@ -162,6 +162,27 @@ pub fn mark_matching_all(
     Ok(totals)
 }
 
+/// Marks the selected orders' threads read or unread: `mark-selected` until its cursor ends.
+pub fn mark_selected_all(
+    session: &mut Session,
+    actor: &Actor,
+    order_ids: &[String],
+    read: bool,
+) -> Result<MarkTotals> {
+    let mut totals = MarkTotals::default();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_CALLS {
+        let result = accepted(session.mark_selected(actor, order_ids, read, cursor.as_deref()))?;
+        totals.changed += result.changed;
+        totals.calls += 1;
+        cursor = result.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(totals)
+}
+
 /// What delivering the outbox did.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct DeliveryTotals {

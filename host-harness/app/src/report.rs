@@ -183,10 +183,13 @@ pub fn event(event: &Event) -> String {
                 excerpt(&d.note, 40)
             )
         }
-        Event::CountsChanged(c) => format!(
-            "bell now {} unread, {} open disputes",
-            c.unread_threads, c.open_disputes
-        ),
+        Event::CountsChanged(all) => match all.as_slice() {
+            [one] => format!(
+                "bell now {} unread, {} open disputes",
+                one.counts.unread_threads, one.counts.open_disputes
+            ),
+            all => format!("new bell counts for {} users", all.len()),
+        },
     }
 }
 

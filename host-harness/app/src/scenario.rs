@@ -668,9 +668,9 @@ fn act(
                 seen.changed = Some(u64::from(totals.changed));
                 seen.summary = format!("{} changed in {} calls", totals.changed, totals.calls);
             } else if let Some(orders) = &step.orders {
-                let result = accepted(session.mark_selected(actor, orders, read))?;
-                seen.changed = Some(u64::from(result.changed));
-                seen.summary = format!("{} changed", result.changed);
+                let totals = ops::mark_selected_all(session, actor, orders, read)?;
+                seen.changed = Some(u64::from(totals.changed));
+                seen.summary = format!("{} changed", totals.changed);
             } else {
                 let order = order()?;
                 if read {

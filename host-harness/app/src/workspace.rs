@@ -173,7 +173,7 @@ impl Workspace {
             .backend()
             .scan("", None, 1, false)
             .map_err(|e| anyhow::anyhow!("reading the store: {e:?}"))?;
-        Ok(!stored.is_empty() || !self.platform.directory.is_empty())
+        Ok(!stored.entries.is_empty() || !self.platform.directory.is_empty())
     }
 
     /// A value of the CLI's metadata (e.g. `origin`: `demo`, `seed`, `manual`).

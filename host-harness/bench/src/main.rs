@@ -1077,9 +1077,9 @@ impl Storage for Recording {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<order_messages_host::types::ScanPage, StorageError> {
         let entries = self.inner.scan(prefix, start_after, limit, reverse)?;
-        entries.iter().for_each(|e| self.note(&e.key, 1));
+        entries.entries.iter().for_each(|e| self.note(&e.key, 1));
         Ok(entries)
     }
 

@@ -223,10 +223,10 @@ pub fn mark(ctx: &Ctx, args: MarkArgs) -> Result<()> {
             (None, 1, format!("order {order}"))
         }
         (None, false, false) => {
-            let result = accepted(session.mark_selected(&actor, &args.orders, read))?;
+            let totals = ops::mark_selected_all(&mut session, &actor, &args.orders, read)?;
             (
-                Some(result.changed),
-                1,
+                Some(totals.changed),
+                totals.calls,
                 format!("orders {}", args.orders.join(", ")),
             )
         }

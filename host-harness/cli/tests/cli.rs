@@ -254,7 +254,7 @@ fn read_commands_print_json_that_parses() {
         inspected["packages"][0]["name"],
         "storefront:order-messages"
     );
-    assert_eq!(inspected["packages"][0]["version"], "0.1.0");
+    assert_eq!(inspected["packages"][0]["version"], "0.2.0-draft");
 }
 
 #[test]

@@ -35,9 +35,12 @@ impl Storage for ShopStore {
         after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         let Some(range) = scan_bounds(prefix, after, reverse) else {
-            return Ok(vec![]);
+            return Ok(ScanPage {
+                entries: vec![],
+                more: false,
+            });
         };
         let data = self.0.lock().unwrap();
         let entries = data
@@ -48,11 +51,14 @@ impl Storage for ShopStore {
                 value: value.clone(),
                 version: *version,
             });
-        Ok(if reverse {
+        let entries: Vec<Entry> = if reverse {
             entries.rev().take(limit as usize).collect()
         } else {
             entries.take(limit as usize).collect()
-        })
+        };
+        // A full page may have more after it (the addon then asks again).
+        let more = entries.len() == limit as usize;
+        Ok(ScanPage { entries, more })
     }
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {

@@ -17,3 +17,17 @@ pub mod v0_1_0 {
         additional_derives: [PartialEq, Eq],
     });
 }
+
+/// Contract `storefront:order-messages@0.2.0-draft` (`wit/v0.2.0`), the newest: its types are
+/// [`crate::types`]. The WASI wall clock it imports is wasmtime-wasi's.
+#[allow(missing_docs)]
+pub mod v0_2_0 {
+    wasmtime::component::bindgen!({
+        world: "addon",
+        path: "../../wit/v0.2.0",
+        additional_derives: [PartialEq, Eq],
+        with: {
+            "wasi:clocks/wall-clock": wasmtime_wasi::p2::bindings::clocks::wall_clock,
+        },
+    });
+}

@@ -135,21 +135,28 @@ impl CaseRun {
                     scan["reverse"].as_bool().unwrap_or_default(),
                 )
                 .map_err(|e| format!("scan failed: {e:?}"))?;
-            self.entries(&got, step)
+            if got.entries.len() > limit as usize {
+                return Err(format!(
+                    "{} entries for a limit of {limit}",
+                    got.entries.len()
+                ));
+            }
+            self.entries(&got.entries, step)
         } else if let Some(pages) = step.get("scan_pages") {
             let prefix = key(&pages["prefix"]);
             let page = pages["page"].as_u64().unwrap_or(1) as u32;
             let reverse = pages["reverse"].as_bool().unwrap_or_default();
             let mut seen: Vec<Entry> = Vec::new();
             let mut cursor: Option<String> = None;
-            loop {
+            // Short pages are allowed while `more` is set: keep going until it is not (the
+            // bound stops a store that never says so).
+            for _ in 0..1_000_000 {
                 let got = store
                     .scan(&prefix, cursor.as_deref(), page, reverse)
                     .map_err(|e| format!("scan failed: {e:?}"))?;
-                let full = got.len() == page as usize;
-                cursor = got.last().map(|e| e.key.clone());
-                seen.extend(got);
-                if !full {
+                cursor = got.entries.last().map(|e| e.key.clone()).or(cursor);
+                seen.extend(got.entries);
+                if !got.more {
                     break;
                 }
             }
@@ -173,9 +180,7 @@ impl CaseRun {
                 .collect();
             self.commit_outcome(store.commit(&checks, &writes), &step["expect"])
         } else if step.get("dump").is_some() {
-            let all = store
-                .scan("", None, u32::MAX, false)
-                .map_err(|e| format!("dump failed: {e:?}"))?;
+            let all = scan_all(store).map_err(|e| format!("dump failed: {e:?}"))?;
             self.entries(&all, step)?;
             if let Some(name) = step["save_as"].as_str() {
                 self.dumps.insert(name.to_owned(), all);
@@ -313,6 +318,19 @@ impl CaseRun {
     }
 }
 
+/// Every entry of the store, in key order, page after page.
+fn scan_all(store: &dyn Storage) -> Result<Vec<Entry>, StorageError> {
+    let mut all: Vec<Entry> = Vec::new();
+    loop {
+        let after = all.last().map(|e| e.key.clone());
+        let page = store.scan("", after.as_deref(), 1024, false)?;
+        all.extend(page.entries);
+        if !page.more {
+            return Ok(all);
+        }
+    }
+}
+
 fn list(value: &Value) -> &[Value] {
     value.as_array().map(Vec::as_slice).unwrap_or_default()
 }
@@ -356,6 +374,7 @@ fn put(key: &str, value: &[u8]) -> Write {
 mod tests {
     use super::*;
     use crate::MemoryStorage;
+    use crate::types::ScanPage;
 
     /// Every shipped case passes on the in-memory store (one test per case would need a
     /// generator; the failure names the case).
@@ -381,10 +400,13 @@ mod tests {
                 _: Option<&str>,
                 limit: u32,
                 _: bool,
-            ) -> Result<Vec<Entry>, StorageError> {
+            ) -> Result<ScanPage, StorageError> {
                 let map = self.0.lock().unwrap();
                 let all = map.values().filter(|e| e.key.starts_with(prefix)).cloned();
-                Ok(all.take(limit as usize).collect())
+                Ok(ScanPage {
+                    entries: all.take(limit as usize).collect(),
+                    more: false,
+                })
             }
             fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
                 let mut map = self.0.lock().unwrap();

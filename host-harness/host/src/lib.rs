@@ -80,6 +80,7 @@
 
 mod addon;
 pub mod bindings;
+mod compat;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod imports;

@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::imports::Storage;
-use crate::types::{Check, Entry, StorageError, Write};
+use crate::types::{Check, Entry, ScanPage, StorageError, Write};
 
 /// An in-memory [`Storage`]: a `BTreeMap` behind a mutex and a global version counter. For
 /// tests, demos and platforms that keep the addon's data in process.
@@ -116,26 +116,29 @@ impl Storage for MemoryStorage {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
-        let Some((lower, upper)) = scan_bounds(prefix, start_after, reverse) else {
-            return Ok(Vec::new());
+    ) -> Result<ScanPage, StorageError> {
+        let done = |entries| ScanPage {
+            entries,
+            more: false,
         };
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+        let Some((lower, upper)) = scan_bounds(prefix, start_after, reverse) else {
+            return Ok(done(Vec::new()));
+        };
         let bounds = (
             lower.as_ref().map(String::as_str),
             upper.as_ref().map(String::as_str),
         );
         let state = self.lock();
         let range = state.entries.range::<str, _>(bounds);
-        let take = limit as usize;
-        let out = if reverse {
-            range.rev().take(take).map(|(k, v)| entry(k, v)).collect()
+        let mut keys: Box<dyn Iterator<Item = Entry>> = if reverse {
+            Box::new(range.rev().map(|(k, v)| entry(k, v)))
         } else {
-            range.take(take).map(|(k, v)| entry(k, v)).collect()
+            Box::new(range.map(|(k, v)| entry(k, v)))
         };
-        Ok(out)
+        let entries: Vec<Entry> = keys.by_ref().take(limit as usize).collect();
+        // Exact: whether the range holds another entry after the page.
+        let more = keys.next().is_some();
+        Ok(ScanPage { entries, more })
     }
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {

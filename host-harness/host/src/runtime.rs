@@ -15,7 +15,7 @@ use wasmtime::{Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::v0_1_0;
+use crate::bindings::{v0_1_0, v0_2_0};
 use crate::imports::{AddonView, Imports, add_to_linker};
 use crate::{Addon, ContractVersion};
 
@@ -137,11 +137,13 @@ impl<T: Send> WasiView for StoreData<T> {
 /// The linked component of one contract version, ready to instantiate.
 enum Pre<T: 'static> {
     V0_1_0(v0_1_0::AddonPre<StoreData<T>>),
+    V0_2_0(v0_2_0::AddonPre<StoreData<T>>),
 }
 
 /// An instance's exports, of its contract version.
 enum Bound {
     V0_1_0(v0_1_0::Addon),
+    V0_2_0(v0_2_0::Addon),
 }
 
 struct Linked<T: 'static> {
@@ -176,11 +178,15 @@ impl<T: AddonView + 'static> Runtime<T> {
         let instance_pre = linker.instantiate_pre(addon.component()).map_err(|e| {
             anyhow::Error::from(e).context("the component imports something this host lacks")
         })?;
+        let exports = |e: wasmtime::Error| {
+            anyhow::Error::from(e).context("the component does not export the addon")
+        };
         let pre = match addon.contract_version() {
             ContractVersion::V0_1_0 => {
-                Pre::V0_1_0(v0_1_0::AddonPre::new(instance_pre).map_err(|e| {
-                    anyhow::Error::from(e).context("the component does not export the addon")
-                })?)
+                Pre::V0_1_0(v0_1_0::AddonPre::new(instance_pre).map_err(exports)?)
+            }
+            ContractVersion::V0_2_0 => {
+                Pre::V0_2_0(v0_2_0::AddonPre::new(instance_pre).map_err(exports)?)
             }
         };
         Ok(Self {
@@ -398,6 +404,7 @@ impl<T: AddonView + 'static> Instance<T> {
         let result = arm(&mut store, &self.config).and_then(|()| {
             match &self.runtime.linked.pre {
                 Pre::V0_1_0(pre) => pre.instantiate(&mut store).map(Bound::V0_1_0),
+                Pre::V0_2_0(pre) => pre.instantiate(&mut store).map(Bound::V0_2_0),
             }
             .map_err(anyhow::Error::from)
         });
@@ -542,12 +549,15 @@ macro_rules! role_of {
     };
 }
 
-/// One typed method per export: its WIT name, and the generated call of each contract version.
+/// One typed method per export: its WIT name, and the generated call of each contract version
+/// (for 0.1.0, with the arguments converted to its types and `$back` turning its answer into
+/// the newest types).
 macro_rules! export_calls {
     ($(
         $(#[$doc:meta])*
         fn $method:ident($($arg:ident: $ty:ty),*) -> $ret:ty
             = $wit:literal, $iface:ident . $call:ident ($($pass:expr),*);
+            v0_1_0: $old_call:expr => $back:expr;
     )*) => {
         impl<T: AddonView + 'static> Instance<T> {
             $(
@@ -555,7 +565,12 @@ macro_rules! export_calls {
                 pub fn $method(&mut self, $($arg: $ty),*) -> Result<$ret> {
                     let role: Option<&'static str> = None $(.or(role_of!($arg, $arg)))*;
                     self.call($wit, role, |bound, store| match bound {
-                        Bound::V0_1_0(addon) => addon.$iface().$call(store, $($pass),*),
+                        Bound::V0_2_0(addon) => addon.$iface().$call(store, $($pass),*),
+                        #[allow(clippy::redundant_closure_call)]
+                        Bound::V0_1_0(addon) => {
+                            let old = ($old_call)(addon, store);
+                            old.map(|r| r.map($back).map_err(Into::into))
+                        }
                     })
                 }
             )*
@@ -565,77 +580,143 @@ macro_rules! export_calls {
 
 use crate::types::*;
 
+/// A newest-version value as 0.1.0's.
+fn old<A: Clone + Into<B>, B>(value: &A) -> B {
+    value.clone().into()
+}
+
+type V01 = v0_1_0::Addon;
+type S<'a, T> = &'a mut Store<StoreData<T>>;
+
 export_calls! {
     /// `messaging.post`: post into an order's thread.
     fn post(actor: &Actor, request: &PostRequest) -> Result<Message, Error>
         = "messaging.post", storefront_order_messages_messaging.call_post(actor, request);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_messaging()
+            .call_post(s, &old(actor), &old(request)) => Into::into;
     /// `messaging.read-thread`: a page of an order's thread.
     fn read_thread(actor: &Actor, request: &ThreadRequest) -> Result<ThreadPage, Error>
         = "messaging.read-thread",
           storefront_order_messages_messaging.call_read_thread(actor, request);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_messaging()
+            .call_read_thread(s, &old(actor), &old(request)) => Into::into;
     /// `messaging.unread-count`: unread messages of an order's thread for the actor.
     fn unread_count(actor: &Actor, order_id: &str) -> Result<u32, Error>
         = "messaging.unread-count",
           storefront_order_messages_messaging.call_unread_count(actor, &order_id.to_owned());
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_messaging()
+            .call_unread_count(s, &old(actor), &order_id.to_owned()) => |n| n;
     /// `messaging.mark-read`.
     fn mark_read(actor: &Actor, order_id: &str) -> Result<(), Error>
-        = "messaging.mark-read", storefront_order_messages_messaging.call_mark_read(actor, &order_id.to_owned());
+        = "messaging.mark-read",
+          storefront_order_messages_messaging.call_mark_read(actor, &order_id.to_owned());
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_messaging()
+            .call_mark_read(s, &old(actor), &order_id.to_owned()) => |n| n;
     /// `messaging.mark-unread`.
     fn mark_unread(actor: &Actor, order_id: &str) -> Result<(), Error>
         = "messaging.mark-unread",
           storefront_order_messages_messaging.call_mark_unread(actor, &order_id.to_owned());
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_messaging()
+            .call_mark_unread(s, &old(actor), &order_id.to_owned()) => |n| n;
 
     /// `inbox.list-threads`: a page of the actor's threads.
     fn list_threads(actor: &Actor, request: &ListRequest) -> Result<ListPage, Error>
         = "inbox.list-threads", storefront_order_messages_inbox.call_list_threads(actor, request);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_inbox()
+            .call_list_threads(s, &old(actor), &old(request)) => Into::into;
     /// `inbox.bell`: the actor's bell counts.
     fn bell(actor: &Actor) -> Result<BellCounts, Error>
         = "inbox.bell", storefront_order_messages_inbox.call_bell(actor);
-    /// `inbox.mark-selected`: mark the given orders' threads read or unread.
-    fn mark_selected(actor: &Actor, order_ids: &[String], read: bool) -> Result<BulkResult, Error>
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_inbox()
+            .call_bell(s, &old(actor)) => Into::into;
+    /// `inbox.mark-selected`: mark (a batch of) the given orders' threads read or unread.
+    fn mark_selected(actor: &Actor, order_ids: &[String], read: bool, cursor: Option<&str>) -> Result<BulkResult, Error>
         = "inbox.mark-selected",
-          storefront_order_messages_inbox.call_mark_selected(actor, order_ids, read);
+          storefront_order_messages_inbox.call_mark_selected(actor, order_ids, read, cursor);
+        // 0.1.0 marks every selected thread in one call and never returns a cursor.
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_inbox()
+            .call_mark_selected(s, &old(actor), order_ids, read) => Into::into;
     /// `inbox.mark-matching`: mark one batch of the threads matching `query`.
     fn mark_matching(actor: &Actor, query: &Query, read: bool, cursor: Option<&str>) -> Result<BulkResult, Error>
         = "inbox.mark-matching",
           storefront_order_messages_inbox.call_mark_matching(actor, query, read, cursor);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_inbox()
+            .call_mark_matching(s, &old(actor), &old(query), read, cursor) => Into::into;
 
     /// `disputes.open`.
     fn open_dispute(actor: &Actor, order_id: &str, reason: &str) -> Result<Dispute, Error>
-        = "disputes.open", storefront_order_messages_disputes.call_open(actor, &order_id.to_owned(), reason);
+        = "disputes.open",
+          storefront_order_messages_disputes.call_open(actor, &order_id.to_owned(), reason);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_disputes()
+            .call_open(s, &old(actor), &order_id.to_owned(), reason) => Into::into;
     /// `disputes.close`.
     fn close_dispute(actor: &Actor, order_id: &str, resolution: Option<&str>) -> Result<Dispute, Error>
         = "disputes.close",
           storefront_order_messages_disputes.call_close(actor, &order_id.to_owned(), resolution);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_disputes()
+            .call_close(s, &old(actor), &order_id.to_owned(), resolution) => Into::into;
     /// `disputes.current`: the order's open dispute.
     fn current_dispute(actor: &Actor, order_id: &str) -> Result<Option<Dispute>, Error>
-        = "disputes.current", storefront_order_messages_disputes.call_current(actor, &order_id.to_owned());
+        = "disputes.current",
+          storefront_order_messages_disputes.call_current(actor, &order_id.to_owned());
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_disputes()
+            .call_current(s, &old(actor), &order_id.to_owned())
+            => |d: Option<_>| d.map(Into::into);
     /// `disputes.history`: every dispute of the order, oldest first.
     fn dispute_history(actor: &Actor, order_id: &str) -> Result<Vec<Dispute>, Error>
-        = "disputes.history", storefront_order_messages_disputes.call_history(actor, &order_id.to_owned());
+        = "disputes.history",
+          storefront_order_messages_disputes.call_history(actor, &order_id.to_owned());
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_disputes()
+            .call_history(s, &old(actor), &order_id.to_owned())
+            => |all: Vec<_>| all.into_iter().map(Into::into).collect();
 
     /// `order-filter.filter`: keep the matching ones of `order_ids`.
     fn filter_orders(actor: &Actor, order_ids: &[String], filter: MessageFilter) -> Result<Vec<String>, Error>
         = "order-filter.filter",
           storefront_order_messages_order_filter.call_filter(actor, order_ids, filter);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_order_filter()
+            .call_filter(s, &old(actor), order_ids, filter.into()) => |ids| ids;
     /// `order-filter.list-orders`: a page of matching orders.
     fn list_orders(actor: &Actor, filter: MessageFilter, cursor: Option<&str>, limit: u32) -> Result<OrderPage, Error>
         = "order-filter.list-orders",
           storefront_order_messages_order_filter.call_list_orders(actor, filter, cursor, limit);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_order_filter()
+            .call_list_orders(s, &old(actor), filter.into(), cursor, limit) => Into::into;
 
-    /// `maintenance.deliver-pending`: retry up to `limit` outbox entries.
+    /// `maintenance.deliver-pending`: apply pending work, then deliver up to `limit` outbox
+    /// entries.
     fn deliver_pending(limit: u32) -> Result<DeliveryReport, Error>
         = "maintenance.deliver-pending",
           storefront_order_messages_maintenance.call_deliver_pending(limit);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_maintenance()
+            .call_deliver_pending(s, limit) => Into::into;
     /// `maintenance.list-outbox`: pending entries (or dead letters) and the next cursor.
     fn list_outbox(dead: bool, cursor: Option<&str>, limit: u32) -> Result<(Vec<OutboxEntry>, Option<String>), Error>
         = "maintenance.list-outbox",
           storefront_order_messages_maintenance.call_list_outbox(dead, cursor, limit);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_maintenance()
+            .call_list_outbox(s, dead, cursor, limit)
+            => |(page, next): (Vec<_>, _)| (page.into_iter().map(Into::into).collect(), next);
     /// `maintenance.verify`: recompute indexes and counters for a page of records.
     fn verify(cursor: Option<&str>, limit: u32) -> Result<VerifyReport, Error>
         = "maintenance.verify", storefront_order_messages_maintenance.call_verify(cursor, limit);
-    /// `maintenance.schema-version`: the stored data's schema version, after any upgrade.
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_maintenance()
+            .call_verify(s, cursor, limit) => Into::into;
+    /// `maintenance.schema-version`: the stored data's schema version.
     fn schema_version() -> Result<u32, Error>
         = "maintenance.schema-version",
           storefront_order_messages_maintenance.call_schema_version();
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_maintenance()
+            .call_schema_version(s) => |v| v;
+    /// `maintenance.migrate`: upgrade older data, a batch per call. (A 0.1.0 component has no
+    /// older layout to upgrade: it answers that there is nothing to do.)
+    fn migrate(cursor: Option<&str>, limit: u32) -> Result<MigrateReport, Error>
+        = "maintenance.migrate", storefront_order_messages_maintenance.call_migrate(cursor, limit);
+        v0_1_0: |a: &V01, s: S<T>| a.storefront_order_messages_maintenance()
+            .call_schema_version(s) => |v| MigrateReport {
+                from_version: v,
+                to_version: v,
+                migrated: 0,
+                next_cursor: None,
+            };
 }

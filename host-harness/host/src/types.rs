@@ -1,23 +1,27 @@
-//! The contract's types under short names, with small constructors that make host code read
-//! well.
+//! The contract's types (of its newest version, `0.2.0-draft`) under short names, with small
+//! constructors that make host code read well.
 //!
 //! Names follow the WIT; where two interfaces use the same name, the import's type gets a
 //! prefix: [`Mail`] (mail `message`), [`MailError`], [`NotifyError`], [`StorageError`].
 
-use crate::bindings::v0_1_0::exports::storefront::order_messages as exports;
-use crate::bindings::v0_1_0::storefront::order_messages as imports;
+use crate::bindings::v0_2_0::exports::storefront::order_messages as exports;
+use crate::bindings::v0_2_0::storefront::order_messages as imports;
 
 pub use exports::disputes::{Closure, Dispute, Party};
 pub use exports::inbox::{
     BulkResult, Filter, LatestMessage, ListPage, ListRequest, Query, Sort, ThreadRow,
 };
-pub use exports::maintenance::{DeliveryReport, OutboxEntry, OutboxKind, Problem, VerifyReport};
+pub use exports::maintenance::{
+    DeliveryReport, MigrateReport, OutboxEntry, OutboxKind, Problem, VerifyReport,
+};
 pub use exports::messaging::{Direction, PostRequest, ThreadPage, ThreadRequest};
 pub use exports::order_filter::{MessageFilter, OrderPage};
-pub use imports::directory::{Limits, MultivendorMode, Order, Settings};
+pub use imports::directory::{Delivery, Limits, MultivendorMode, Order, Settings};
 pub use imports::mail::{Error as MailError, Message as Mail};
-pub use imports::notifications::{DisputeChange, Error as NotifyError, Event, NewMessage};
-pub use imports::storage::{Check, Entry, Error as StorageError, Put, Write};
+pub use imports::notifications::{
+    DisputeChange, Error as NotifyError, Event, NewMessage, UserCounts,
+};
+pub use imports::storage::{Check, Entry, Error as StorageError, Put, ScanPage, Write};
 pub use imports::types::{
     Actor, BellCounts, Error, InvalidInput, Message, MessageKind, OrderId, Role, Timestamp, UserId,
     VendorId,
@@ -109,11 +113,12 @@ impl Default for Limits {
 }
 
 impl Default for Settings {
-    /// Separate shops, default limits.
+    /// Separate shops, default limits, inline delivery.
     fn default() -> Self {
         Self {
             mode: MultivendorMode::SeparateShops,
             limits: Limits::default(),
+            delivery: Delivery::Inline,
         }
     }
 }

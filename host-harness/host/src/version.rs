@@ -9,16 +9,19 @@ use wasmtime::component::Component;
 pub enum ContractVersion {
     /// `0.1.0` (`wit/v0.1.0`).
     V0_1_0,
+    /// `0.2.0-draft` (`wit/v0.2.0`), a pre-release: it may still change until `0.2.0`.
+    V0_2_0,
 }
 
 impl ContractVersion {
     /// Every version this crate serves, oldest first.
-    pub const ALL: [ContractVersion; 1] = [ContractVersion::V0_1_0];
+    pub const ALL: [ContractVersion; 2] = [ContractVersion::V0_1_0, ContractVersion::V0_2_0];
 
     /// The version as written in WIT package names, e.g. `0.1.0`.
     pub fn as_str(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => "0.1.0",
+            ContractVersion::V0_2_0 => "0.2.0-draft",
         }
     }
 

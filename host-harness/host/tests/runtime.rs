@@ -27,7 +27,7 @@ impl Storage for TestPlatform {
         self.up()?;
         self.storage.get_many(keys)
     }
-    fn scan(&self, p: &str, a: Option<&str>, l: u32, r: bool) -> Result<Vec<Entry>, StorageError> {
+    fn scan(&self, p: &str, a: Option<&str>, l: u32, r: bool) -> Result<ScanPage, StorageError> {
         self.up()?;
         self.storage.scan(p, a, l, r)
     }
@@ -99,7 +99,7 @@ fn alice() -> Actor {
 #[test]
 fn an_instance_answers_and_reports_its_contract_and_fuel() {
     let mut instance = runtime().instantiate(TestPlatform::default()).unwrap();
-    assert_eq!(instance.contract_version().as_str(), "0.1.0");
+    assert_eq!(instance.contract_version().as_str(), "0.2.0-draft");
     let posted = instance
         .post(&alice(), &PostRequest::new("o1", "Hello"))
         .unwrap()

@@ -216,15 +216,18 @@ mod tests {
     use std::sync::mpsc;
 
     use order_messages_host::Notifier;
-    use order_messages_host::types::{BellCounts, Event, NotifyError};
+    use order_messages_host::types::{BellCounts, Event, NotifyError, UserCounts};
 
     use crate::{Fault, Faulty, NotificationCapture, Push};
 
     fn push(to: &impl Notifier, key: &str) -> Result<(), NotifyError> {
-        let counts = Event::CountsChanged(BellCounts {
-            unread_threads: 1,
-            open_disputes: 0,
-        });
+        let counts = Event::CountsChanged(vec![UserCounts {
+            user: "s1".into(),
+            counts: BellCounts {
+                unread_threads: 1,
+                open_disputes: 0,
+            },
+        }]);
         to.push(key, &["s1".to_owned()], &counts)
     }
 

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::sqlite::Database;
-use order_messages_host::types::{Actor, Limits, MultivendorMode, Order, Role, Settings};
+use order_messages_host::types::{Actor, Delivery, Limits, MultivendorMode, Order, Role, Settings};
 
 /// The schema part of the directory's tables in a [`Database`].
 pub const DIRECTORY_SCHEMA_PART: &str = "directory";
@@ -495,7 +495,11 @@ fn read_state(connection: &Connection) -> Result<State> {
                 "warehouse" => MultivendorMode::Warehouse,
                 other => bail!("unknown multivendor mode `{other}`"),
             };
-            state.settings = Settings { mode, limits };
+            state.settings = Settings {
+                mode,
+                limits,
+                delivery: Delivery::Inline,
+            };
         }
         Err(rusqlite::Error::QueryReturnedNoRows) => {}
         Err(e) => return Err(e.into()),

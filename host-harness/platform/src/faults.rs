@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use order_messages_host::types::{
-    Check, Entry, Event, Mail, MailError, NotifyError, Order, Settings, StorageError, Write,
+    Check, Entry, Event, Mail, MailError, NotifyError, Order, ScanPage, Settings, StorageError,
+    Write,
 };
 use order_messages_host::{Directory, Mailer, Notifier, Storage};
 
@@ -157,7 +158,7 @@ impl<S: Storage> Storage for Faulty<S> {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.storage_fault()?;
         self.inner.scan(prefix, start_after, limit, reverse)
     }

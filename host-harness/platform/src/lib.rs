@@ -188,7 +188,7 @@ fn cache_dir() -> Option<PathBuf> {
 mod tests {
     use super::*;
     use order_messages_host::types::{
-        BellCounts, Event, Mail, MailError, MultivendorMode, NotifyError,
+        BellCounts, Event, Mail, MailError, MultivendorMode, NotifyError, UserCounts,
     };
     use order_messages_host::{Mailer, Notifier};
 
@@ -204,10 +204,13 @@ mod tests {
     }
 
     fn counts() -> Event {
-        Event::CountsChanged(BellCounts {
-            unread_threads: 1,
-            open_disputes: 0,
-        })
+        Event::CountsChanged(vec![UserCounts {
+            user: "s1".into(),
+            counts: BellCounts {
+                unread_threads: 1,
+                open_disputes: 0,
+            },
+        }])
     }
 
     fn push_to(platform: &Platform, key: &str) -> Result<(), NotifyError> {

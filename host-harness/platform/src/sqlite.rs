@@ -39,7 +39,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use order_messages_host::types::{Check, Entry, StorageError, Write};
+use order_messages_host::types::{Check, Entry, ScanPage, StorageError, Write};
 use order_messages_host::{Storage, scan_bounds};
 
 /// When SQLite waits for the disk (`PRAGMA synchronous`, in WAL mode).
@@ -476,15 +476,18 @@ impl Storage for SqliteStorage {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
-        let Some((lower, upper)) = scan_bounds(prefix, start_after, reverse) else {
-            return Ok(Vec::new());
+    ) -> Result<ScanPage, StorageError> {
+        let done = ScanPage {
+            entries: Vec::new(),
+            more: false,
         };
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+        let Some((lower, upper)) = scan_bounds(prefix, start_after, reverse) else {
+            return Ok(done);
+        };
         let (sql, keys) = scan_sql(&lower, &upper, reverse);
-        let limit = i64::from(limit);
+        // One row more than asked says whether the range goes on.
+        let want = limit as usize;
+        let limit = i64::from(limit) + 1;
         let mut args: Vec<&dyn ToSql> = keys.iter().map(|k| k as &dyn ToSql).collect();
         args.push(&limit);
 
@@ -496,7 +499,13 @@ impl Storage for SqliteStorage {
                     .collect::<rusqlite::Result<_>>()
             })
             .or_storage_error()?;
-        rows.into_iter().map(to_entry).collect()
+        let more = rows.len() > want;
+        let entries = rows
+            .into_iter()
+            .take(want)
+            .map(to_entry)
+            .collect::<Result<_, _>>()?;
+        Ok(ScanPage { entries, more })
     }
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
@@ -659,12 +668,15 @@ mod tests {
             let deleted_version = version(&store, "gone");
             store.commit(&[], &[Write::Delete("gone".into())]).unwrap();
             (
-                store.scan("", None, u32::MAX, false).unwrap(),
+                store.scan("", None, u32::MAX, false).unwrap().entries,
                 deleted_version,
             )
         };
         let store = SqliteStorage::open(&path).unwrap();
-        assert_eq!(store.scan("", None, u32::MAX, false).unwrap(), before);
+        assert_eq!(
+            store.scan("", None, u32::MAX, false).unwrap().entries,
+            before
+        );
         // The persisted counter: a key written after reopening gets a version above every
         // version given out before, the deleted key's included.
         store
@@ -825,7 +837,7 @@ mod tests {
         let options = SqliteOptions::default().with_busy_timeout(Duration::from_millis(50));
         let store = SqliteStorage::open_with(&path, options).unwrap();
         store.commit(&[], &[put("a", "1")]).unwrap();
-        let before = store.scan("", None, u32::MAX, false).unwrap();
+        let before = store.scan("", None, u32::MAX, false).unwrap().entries;
 
         // Another process holds the write lock.
         let other = Connection::open(&path).unwrap();
@@ -836,11 +848,17 @@ mod tests {
             "{err:?}"
         );
         // Readers are not blocked by a writer in WAL mode.
-        assert_eq!(store.scan("", None, u32::MAX, false).unwrap(), before);
+        assert_eq!(
+            store.scan("", None, u32::MAX, false).unwrap().entries,
+            before
+        );
         other.execute_batch("ROLLBACK").unwrap();
 
         store.commit(&[], &[put("b", "1")]).unwrap();
-        assert_eq!(store.scan("", None, u32::MAX, false).unwrap().len(), 2);
+        assert_eq!(
+            store.scan("", None, u32::MAX, false).unwrap().entries.len(),
+            2
+        );
     }
 
     #[test]

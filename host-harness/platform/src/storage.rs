@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use order_messages_host::types::{Check, Entry, StorageError, Write};
+use order_messages_host::types::{Check, Entry, ScanPage, StorageError, Write};
 use order_messages_host::{MemoryStorage, Storage};
 
 use crate::faults::Faulty;
@@ -128,11 +128,11 @@ impl<S: Storage> Storage for Counted<S> {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         add(&self.counters.scans, 1);
-        let entries = self.inner.scan(prefix, start_after, limit, reverse)?;
-        add(&self.counters.entries_scanned, entries.len());
-        Ok(entries)
+        let page = self.inner.scan(prefix, start_after, limit, reverse)?;
+        add(&self.counters.entries_scanned, page.entries.len());
+        Ok(page)
     }
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
@@ -176,9 +176,18 @@ impl Backend {
 
     /// Every stored entry, in key order (bypassing the decorators).
     pub fn dump(&self) -> Vec<Entry> {
-        self.storage
-            .scan("", None, u32::MAX, false)
-            .unwrap_or_else(|e| panic!("storage dump failed: {e:?}"))
+        let mut all: Vec<Entry> = Vec::new();
+        loop {
+            let after = all.last().map(|e| e.key.clone());
+            let page = self
+                .storage
+                .scan("", after.as_deref(), 1024, false)
+                .unwrap_or_else(|e| panic!("storage dump failed: {e:?}"));
+            all.extend(page.entries);
+            if !page.more {
+                return all;
+            }
+        }
     }
 }
 
@@ -197,7 +206,7 @@ impl Storage for Backend {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.storage.scan(prefix, start_after, limit, reverse)
     }
 
@@ -276,7 +285,7 @@ impl Storage for SharedStorage {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StorageError> {
+    ) -> Result<ScanPage, StorageError> {
         self.0.scan(prefix, start_after, limit, reverse)
     }
 
@@ -319,7 +328,7 @@ mod tests {
             Err(StorageError::Failed(_))
         ));
         storage.recover();
-        assert_eq!(storage.scan("", None, 10, false).unwrap().len(), 1);
+        assert_eq!(storage.scan("", None, 10, false).unwrap().entries.len(), 1);
 
         let stats = storage.stats();
         assert_eq!(stats.commits, 2);

@@ -156,7 +156,7 @@ fn committed_data_survives_kill_9_of_the_writer() {
     assert!(wal.len() > 0);
 
     let store = SqliteStorage::open(&path).unwrap();
-    let entries = store.scan("", None, u32::MAX, false).unwrap();
+    let entries = store.scan("", None, u32::MAX, false).unwrap().entries;
     assert_eq!(entries.len() as u64, CHILD_COMMITS);
     for (i, entry) in entries.iter().enumerate() {
         assert_eq!(entry.key, format!("k{i:04}"));

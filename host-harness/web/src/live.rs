@@ -72,7 +72,8 @@ fn event_for(push: &Arc<Push>, user: &str) -> Option<SseEvent> {
         return None;
     }
     Some(match &push.event {
-        Event::CountsChanged(counts) => counts_event(counts),
+        // One push carries many users' counts: this user's are theirs.
+        Event::CountsChanged(all) => counts_event(&all.iter().find(|c| c.user == user)?.counts),
         other => SseEvent::default()
             .event("notice")
             .data(serde_json::json!({ "text": report::event(other) }).to_string()),
@@ -87,16 +88,20 @@ fn counts_event(counts: &BellCounts) -> SseEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use order_messages_host::types::UserCounts;
 
     #[test]
     fn only_the_recipients_get_an_event() {
         let push = Arc::new(Push {
             key: "k".into(),
             recipients: vec!["s1".into()],
-            event: Event::CountsChanged(BellCounts {
-                unread_threads: 2,
-                open_disputes: 1,
-            }),
+            event: Event::CountsChanged(vec![UserCounts {
+                user: "s1".into(),
+                counts: BellCounts {
+                    unread_threads: 2,
+                    open_disputes: 1,
+                },
+            }]),
         });
         assert!(event_for(&push, "s2").is_none());
         assert!(event_for(&push, "s1").is_some());

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::app::{Acting, BadRequest, Cx, Done, Echo, Fields, WebApp, local_path};
 use crate::html::{self, Nav, Page, dispute_badge, order_url, query, role_class, role_text};
-use order_messages_app::ops::{self, accepted, parse_filter};
+use order_messages_app::ops::{self, parse_filter};
 use order_messages_host::types::{Actor, Filter, ListRequest, MessageKind, Query, ThreadRow};
 
 /// Rows per page unless `limit` says otherwise.
@@ -262,7 +262,7 @@ pub(crate) async fn mark_selected(
         if orders.is_empty() {
             bail!(BadRequest("Tick at least one thread first.".into()));
         }
-        let result = accepted(cx.session.mark_selected(actor, &orders, read))?;
+        let result = ops::mark_selected_all(cx.session, actor, &orders, read)?;
         Done::back(format!(
             "Marked {} selected thread{} {state} ({} changed).",
             orders.len(),

@@ -1,10 +1,11 @@
 //! The host's imports, presented to the domain as its ports.
 
 use super::storefront::order_messages::{directory, mail, notifications, storage};
+use super::wasi::clocks::wall_clock;
 use crate::domain::model::{Order, Settings, Timestamp};
 use crate::domain::outbox::{Event, Mail};
 use crate::domain::ports::{
-    Check, Clock, Delivery, DeliveryError, Directory, Entry, Store, StoreError, Write,
+    Check, Clock, Delivery, DeliveryError, Directory, Entry, Page, Store, StoreError, Write,
 };
 
 pub struct HostStore;
@@ -37,9 +38,9 @@ impl Store for HostStore {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StoreError> {
+    ) -> Result<Page, StoreError> {
         storage::scan(prefix, start_after, limit, reverse)
-            .map(|entries| entries.into_iter().map(Into::into).collect())
+            .map(Into::into)
             .map_err(Into::into)
     }
 
@@ -79,13 +80,12 @@ impl Delivery for HostDelivery {
 }
 
 impl Clock for WallClock {
-    /// WASI's wall clock, which the host may pin. Any reading is returned (saturated to the
-    /// type's range), never a panic: the domain refuses one it cannot record.
+    /// WASI's wall clock (`wasi:clocks/wall-clock@0.2.0`, the one WASI import of the world),
+    /// which the host may pin. Any reading is returned (saturated to the type's range), never a
+    /// panic: the domain refuses one it cannot record.
     fn now(&self) -> Timestamp {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(-1, |d| {
-                Timestamp::try_from(d.as_millis()).unwrap_or(Timestamp::MAX)
-            })
+        let now = wall_clock::now();
+        let millis = u128::from(now.seconds) * 1000 + u128::from(now.nanoseconds / 1_000_000);
+        Timestamp::try_from(millis).unwrap_or(Timestamp::MAX)
     }
 }

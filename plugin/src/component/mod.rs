@@ -8,7 +8,12 @@ mod host;
 use crate::domain::schema::Guard;
 use crate::domain::{self, Call, Env, inbox as dinbox, messaging as dmsg, order_filter as dfilter};
 
-wit_bindgen::generate!({ world: "addon", path: "../wit/v0.1.0" });
+wit_bindgen::generate!({
+    world: "addon",
+    path: "../wit/v0.2.0",
+    // The one WASI interface the world imports.
+    with: { "wasi:clocks/wall-clock@0.2.0": generate },
+});
 
 use exports::storefront::order_messages::{disputes, inbox, maintenance, messaging, order_filter};
 use storefront::order_messages::types::{Actor, BellCounts, Error, Message};
@@ -74,8 +79,11 @@ impl inbox::Guest for Addon {
         actor: Actor,
         order_ids: Vec<String>,
         read: bool,
+        cursor: Option<String>,
     ) -> Result<inbox::BulkResult, Error> {
-        run(actor, |call| dinbox::mark_selected(call, &order_ids, read))
+        run(actor, |call| {
+            dinbox::mark_selected(call, &order_ids, read, cursor.as_deref())
+        })
     }
 
     fn mark_matching(
@@ -165,6 +173,10 @@ impl maintenance::Guest for Addon {
 
     fn schema_version() -> Result<u32, Error> {
         Ok(Guard::new(&host::HostStore).ensure_recorded()?)
+    }
+
+    fn migrate(cursor: Option<String>, limit: u32) -> Result<maintenance::MigrateReport, Error> {
+        Ok(with_env(|env| domain::maintenance::migrate(env, cursor.as_deref(), limit))?.into())
     }
 }
 

@@ -121,6 +121,7 @@ pub fn history(call: &Call, order_id: &str) -> Result<Vec<Dispute>> {
         MAX_DISPUTES_PER_ORDER,
         false,
     )?
+    .entries
     .iter()
     .map(tx::decode)
     .collect()

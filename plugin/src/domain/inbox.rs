@@ -15,7 +15,7 @@ use super::model::BellCounts;
 use super::outbox;
 use super::ports::Entry;
 use super::read_state::UnreadCounters;
-use super::records::{Latest, ReadState, ThreadRecord};
+use super::records::{Latest, ReadState, ThreadOwner, ThreadRecord, fingerprint};
 use super::search;
 use super::tx::{self, transact};
 use super::validate;
@@ -77,8 +77,9 @@ pub struct BulkResult {
     pub next_cursor: Option<String>,
 }
 
-/// Threads one `mark-matching` call marks at most.
-const MARK_BATCH: usize = 200;
+/// Threads one bulk-marking call marks at most: each costs up to four writes (read state,
+/// unread index out and in, counter), and a commit holds at most 64 checks and writes.
+pub const MARK_BATCH: usize = 10;
 /// Index entries one call examines per wanted row, at least.
 const EXAMINE_PER_ROW: usize = 8;
 const EXAMINE_MIN: usize = 200;
@@ -233,7 +234,8 @@ fn walk(
     let (mut examined, mut matched) = (0, 0);
     while let Some(Pass { prefix, unread }) = plan.passes.get(pass) {
         let start = after.as_ref().map(|a| format!("{prefix}{a}"));
-        let entries = tx::scan(call.env.store, prefix, start.as_deref(), chunk as u32, true)?;
+        let page = tx::scan(call.env.store, prefix, start.as_deref(), chunk as u32, true)?;
+        let entries = page.entries;
         // Read the records of only as many entries as the page can still take (at least a few
         // when a predicate may reject some): without a search the index is the filter, and a
         // page reads exactly its rows.
@@ -251,7 +253,7 @@ fn walk(
                 }
                 next += 1;
                 if matched == want || examined >= budget {
-                    let more_here = next < entries.len() || entries.len() == chunk;
+                    let more_here = next < entries.len() || page.more;
                     let more_later = pass + 1 < plan.passes.len();
                     return Ok((more_here || more_later).then(|| Cursor {
                         pass,
@@ -260,11 +262,19 @@ fn walk(
                 }
             }
         }
-        if entries.len() < chunk {
+        if !page.more {
             pass += 1;
             after = None;
+        } else if let Some(last) = entries.last() {
+            after = Some(last.key[prefix.len()..].to_string());
         } else {
-            after = entries.last().map(|e| e.key[prefix.len()..].to_string());
+            // The store keeps answering "more" without entries: let the caller come back.
+            return match after {
+                Some(after) => Ok(Some(Cursor { pass, after })),
+                None => Err(Error::Storage(
+                    "the store returned no entries yet said more remain".into(),
+                )),
+            };
         }
     }
     Ok(None)
@@ -376,17 +386,58 @@ pub fn bell(call: &Call) -> Result<BellCounts> {
     })
 }
 
-/// Mark the selected orders' threads read or unread, all in one commit.
-pub fn mark_selected(call: &Call, order_ids: &[String], read: bool) -> Result<BulkResult> {
+/// Mark a batch of the selected orders' threads read or unread (at most [`MARK_BATCH`], in one
+/// commit); returns a cursor while more remain. The first call (no cursor) checks that the
+/// actor reaches every selected order before marking any.
+pub fn mark_selected(
+    call: &Call,
+    order_ids: &[String],
+    read: bool,
+    cursor: Option<&str>,
+) -> Result<BulkResult> {
     call.scope()?;
     validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
     let mut ids: Vec<&String> = order_ids.iter().collect();
     ids.sort();
     ids.dedup();
-    let thread_keys: Vec<String> = ids.iter().map(|o| keys::thread(o)).collect();
+    // The cursor is where the next batch starts in the sorted selection, with a fingerprint of
+    // the selection so that a cursor of another selection is refused.
+    let selection = fingerprint(
+        &ids.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let start = match cursor {
+        None => {
+            let threads: Vec<Option<ThreadOwner>> = tx::read_many(
+                call.env.store,
+                &ids.iter().map(|o| keys::thread(o)).collect::<Vec<_>>(),
+            )?;
+            for (id, thread) in ids.iter().zip(&threads) {
+                match thread {
+                    Some(t) if call.reaches(&t.customer_id, t.vendor_id.as_deref()) => {}
+                    Some(_) => return Err(Error::order_not_found(id)),
+                    // No thread: the directory says whether the actor reaches the order.
+                    None => drop(call.resolve(id, None)?),
+                }
+            }
+            0
+        }
+        Some(text) => {
+            let (at, of) = text.split_once(':').ok_or_else(validate::bad_cursor)?;
+            let at: usize = at.parse().map_err(|_| validate::bad_cursor())?;
+            if of != format!("{selection:016x}") || at == 0 || at >= ids.len() {
+                return Err(validate::bad_cursor());
+            }
+            at
+        }
+    };
+    let batch = &ids[start..(start + MARK_BATCH).min(ids.len())];
+    let thread_keys: Vec<String> = batch.iter().map(|o| keys::thread(o)).collect();
     let (changed, pending) = transact(call.env, |tx| {
         let threads: Vec<Option<ThreadRecord>> = tx.get_many(&thread_keys)?;
-        for (id, thread) in ids.iter().zip(&threads) {
+        for (id, thread) in batch.iter().zip(&threads) {
             call.resolve(id, thread.as_ref())?;
         }
         let mut counters = UnreadCounters::default();
@@ -394,13 +445,14 @@ pub fn mark_selected(call: &Call, order_ids: &[String], read: bool) -> Result<Bu
         for thread in threads.iter().flatten() {
             changed += u32::from(set_read(tx, &call.actor.id, thread, read, &mut counters)?);
         }
-        let anchor_order = ids.first().map_or("", |o| o.as_str());
+        let anchor_order = batch.first().map_or("", |o| o.as_str());
         Ok((changed, finish_marking(call, tx, anchor_order, counters)?))
     })?;
     outbox::deliver(call.env, pending);
+    let end = start + batch.len();
     Ok(BulkResult {
         changed,
-        next_cursor: None,
+        next_cursor: (end < ids.len()).then(|| format!("{end}:{selection:016x}")),
     })
 }
 

@@ -25,9 +25,14 @@ pub fn list_outbox(
     limit: u32,
 ) -> Result<(Vec<Pending>, Option<String>)> {
     let limit = validate::limit(limit, MAX_BATCH)?;
-    let entries = outbox::list(env, dead, cursor, limit)?;
-    let next = (entries.len() == limit as usize)
-        .then(|| entries.last().map(|e| e.id.clone()))
+    let (entries, more) = outbox::list(env, dead, cursor, limit)?;
+    let next = more
+        .then(|| {
+            entries
+                .last()
+                .map(|e| e.id.clone())
+                .or(cursor.map(str::to_string))
+        })
         .flatten();
     Ok((entries, next))
 }
@@ -36,4 +41,30 @@ pub fn list_outbox(
 pub fn verify(env: &Env, cursor: Option<&str>, limit: u32) -> Result<VerifyReport> {
     let limit = validate::limit(limit, MAX_BATCH)?;
     verify::verify(env, cursor, limit)
+}
+
+/// What one `migrate` call did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrateReport {
+    pub from_version: u32,
+    pub to_version: u32,
+    pub migrated: u32,
+    pub next_cursor: Option<String>,
+}
+
+/// Upgrade older data, a batch of at most `limit` (1 to 500) records per call. (This layout is
+/// the first: there is nothing older to upgrade yet, so it reads the version and reports.)
+pub fn migrate(env: &Env, cursor: Option<&str>, limit: u32) -> Result<MigrateReport> {
+    validate::limit(limit, MAX_BATCH)?;
+    if cursor.is_some() {
+        return Err(validate::bad_cursor());
+    }
+    // Any read goes through the schema guard, which refuses data of a newer layout.
+    super::tx::read::<serde_json::Value>(env.store, super::keys::SCHEMA)?;
+    Ok(MigrateReport {
+        from_version: super::schema::VERSION,
+        to_version: super::schema::VERSION,
+        migrated: 0,
+        next_cursor: None,
+    })
 }

@@ -137,7 +137,7 @@ pub fn read_thread(call: &Call, request: ThreadRequest) -> Result<ThreadPage> {
     let prefix = keys::messages(&order.id);
     let reverse = request.direction == Direction::NewestFirst;
     let start_after = cursor.map(|seq| keys::message(&order.id, seq));
-    let entries = tx::scan(store, &prefix, start_after.as_deref(), limit, reverse)?;
+    let entries = tx::scan(store, &prefix, start_after.as_deref(), limit, reverse)?.entries;
     let messages = entries
         .iter()
         .map(tx::decode::<Message>)
@@ -223,9 +223,15 @@ pub fn finish_marking(
         tx.version_read(&counter_key)
     );
     let mut outbox = OutboxWriter::new(call.now(), &anchor, order_id);
+    let mut counts = Vec::new();
     for (user, unread) in counters.apply(tx)? {
-        let bell = read_state::bell(tx, &call.scope()?, unread)?;
-        outbox.push(tx, vec![user], super::outbox::Event::CountsChanged(bell));
+        counts.push(super::outbox::UserCounts {
+            user,
+            counts: read_state::bell(tx, &call.scope()?, unread)?,
+        });
+    }
+    if !counts.is_empty() {
+        outbox.counts(tx, counts);
     }
     Ok(outbox.into_entries())
 }

@@ -67,7 +67,7 @@ impl Limits {
         max_body_chars: 100_000,
         max_reason_chars: 10_000,
         max_page_size: 500,
-        max_order_ids: 10_000,
+        max_order_ids: 1_000,
     };
 
     /// Lower every limit to its ceiling (and raise zero to one).
@@ -87,6 +87,16 @@ impl Limits {
 pub struct Settings {
     pub mode: Mode,
     pub limits: Limits,
+    pub delivery: DeliveryMode,
+}
+
+/// When the work that follows a change runs (see `wit/*/directory.wit`, `delivery`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryMode {
+    /// The call applies its pending work and delivers, right after its commit.
+    Inline,
+    /// The host runs `deliver-pending`.
+    HostDrains,
 }
 
 /// What kind of entry a message is.

@@ -81,10 +81,13 @@ pub fn list(
     };
     let store = call.env.store;
     let start = cursor.map(|c| format!("{prefix}{c}"));
-    let entries = tx::scan(store, &prefix, start.as_deref(), limit, true)?;
-    let next_cursor = (entries.len() == limit as usize)
+    let page = tx::scan(store, &prefix, start.as_deref(), limit, true)?;
+    let entries = page.entries;
+    let next_cursor = page
+        .more
         .then(|| entries.last().map(|e| e.key[prefix.len()..].to_string()))
-        .flatten();
+        .flatten()
+        .or_else(|| cursor.filter(|_| page.more).map(str::to_string));
     let mut order_ids = entries
         .iter()
         .map(tx::decode::<String>)

@@ -8,7 +8,7 @@ use super::error::Result;
 use super::keys;
 use super::model::{BellCounts, Role, Timestamp};
 use super::ports::{DeliveryError, Env, Write};
-use super::tx::{self, Tx, storage_error};
+use super::tx::{self, Tx};
 
 /// A mail to users (the host resolves addresses).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +51,15 @@ pub enum Event {
     NewMessage(NewMessage),
     DisputeOpened(DisputeChange),
     DisputeClosed(DisputeChange),
-    CountsChanged(BellCounts),
+    /// New bell counts of each listed user (the push's recipients).
+    CountsChanged(Vec<UserCounts>),
+}
+
+/// One user's bell counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCounts {
+    pub user: String,
+    pub counts: BellCounts,
 }
 
 /// What an outbox entry delivers.
@@ -98,10 +106,13 @@ impl OutboxRecord {
                 }
                 Event::DisputeOpened(e) => format!("dispute opened on order {}", e.order_number),
                 Event::DisputeClosed(e) => format!("dispute closed on order {}", e.order_number),
-                Event::CountsChanged(c) => format!(
-                    "bell counts: {} unread, {} disputes",
-                    c.unread_threads, c.open_disputes
-                ),
+                Event::CountsChanged(all) => match all.as_slice() {
+                    [one] => format!(
+                        "bell counts: {} unread, {} disputes",
+                        one.counts.unread_threads, one.counts.open_disputes
+                    ),
+                    all => format!("bell counts of {} users", all.len()),
+                },
             },
         }
     }
@@ -171,6 +182,12 @@ impl OutboxWriter {
         });
     }
 
+    /// Queue new bell counts: one push to every user listed.
+    pub fn counts(&mut self, tx: &mut Tx, counts: Vec<UserCounts>) {
+        let recipients = counts.iter().map(|c| c.user.clone()).collect();
+        self.push(tx, recipients, Event::CountsChanged(counts));
+    }
+
     /// Queue a notification.
     pub fn push(&mut self, tx: &mut Tx, recipients: Vec<String>, event: Event) {
         if recipients.is_empty() {
@@ -187,6 +204,8 @@ impl OutboxWriter {
 /// What a delivery round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
+    /// Batches of pending work applied.
+    pub applied: u32,
     pub delivered: u32,
     pub deferred: u32,
     pub dead: u32,
@@ -247,10 +266,9 @@ pub fn deliver(env: &Env, entries: Vec<Pending>) -> DeliveryReport {
 
 /// Deliver up to `limit` pending entries, oldest first.
 pub fn deliver_pending(env: &Env, limit: u32) -> Result<DeliveryReport> {
-    let entries = list(env, false, None, limit)?;
-    let examined = entries.len() as u32;
+    let (entries, more) = list(env, false, None, limit)?;
     let mut report = deliver(env, entries);
-    report.more = examined == limit;
+    report.more = more;
     Ok(report)
 }
 
@@ -267,8 +285,14 @@ pub fn is_entry_id(text: &str) -> bool {
         && !text.chars().any(char::is_control)
 }
 
-/// Pending entries (or dead letters) after `cursor` (an entry id), oldest first.
-pub fn list(env: &Env, dead: bool, cursor: Option<&str>, limit: u32) -> Result<Vec<Pending>> {
+/// Pending entries (or dead letters) after `cursor` (an entry id), oldest first, and whether
+/// more may follow.
+pub fn list(
+    env: &Env,
+    dead: bool,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<Pending>, bool)> {
     if cursor.is_some_and(|c| !is_entry_id(c)) {
         return Err(super::validate::bad_cursor());
     }
@@ -278,11 +302,9 @@ pub fn list(env: &Env, dead: bool, cursor: Option<&str>, limit: u32) -> Result<V
         keys::OUTBOX
     };
     let start_after = cursor.map(|c| format!("{prefix}{c}"));
-    let entries = env
-        .store
-        .scan(prefix, start_after.as_deref(), limit, false)
-        .map_err(storage_error)?;
-    entries
+    let page = tx::scan(env.store, prefix, start_after.as_deref(), limit, false)?;
+    let entries = page
+        .entries
         .iter()
         .map(|e| {
             Ok(Pending {
@@ -290,5 +312,6 @@ pub fn list(env: &Env, dead: bool, cursor: Option<&str>, limit: u32) -> Result<V
                 record: tx::decode(e)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((entries, page.more))
 }

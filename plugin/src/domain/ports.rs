@@ -27,6 +27,14 @@ pub struct Write {
     pub value: Option<Vec<u8>>,
 }
 
+/// A page of a scan: entries in the scan direction, and whether more may follow the last one
+/// (a store may return short pages, even empty ones, while `more` is set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub more: bool,
+}
+
 /// Why a storage call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreError {
@@ -48,7 +56,7 @@ pub trait Store {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StoreError>;
+    ) -> Result<Page, StoreError>;
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StoreError>;
 }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
 use super::keys;
-use super::ports::{Check, Entry, Store, StoreError, Write};
+use super::ports::{Check, Entry, Page, Store, StoreError, Write};
 use super::tx;
 
 /// The layout this build reads and writes.
@@ -132,7 +132,7 @@ impl Store for Guard<'_> {
         start_after: Option<&str>,
         limit: u32,
         reverse: bool,
-    ) -> Result<Vec<Entry>, StoreError> {
+    ) -> Result<Page, StoreError> {
         self.ensure_seen()?;
         self.inner.scan(prefix, start_after, limit, reverse)
     }

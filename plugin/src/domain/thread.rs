@@ -10,7 +10,7 @@ use super::call::{Call, OrderRef};
 use super::error::Result;
 use super::keys::{self, Scope};
 use super::model::{Dispute, Message, MessageKind, Timestamp};
-use super::outbox::{DisputeChange, Event, NewMessage, OutboxWriter, Pending};
+use super::outbox::{DisputeChange, Event, NewMessage, OutboxWriter, Pending, UserCounts};
 use super::read_state::{self, UnreadCounters};
 use super::records::{Latest, ReadState, ThreadRecord};
 use super::render;
@@ -211,14 +211,20 @@ pub fn append(
     };
     outbox.mail(tx, recipients.clone(), mail);
     outbox.push(tx, recipients, event);
+    let mut counts = Vec::new();
     for (user, scope) in &users {
         let unread = match unread_changed.get(user) {
             Some(count) => *count,
             None if was_open != now_open => tx.peek(&keys::unread_counter(user))?.unwrap_or(0),
             None => continue,
         };
-        let bell = read_state::bell(tx, scope, unread)?;
-        outbox.push(tx, vec![user.clone()], Event::CountsChanged(bell));
+        counts.push(UserCounts {
+            user: user.clone(),
+            counts: read_state::bell(tx, scope, unread)?,
+        });
+    }
+    if !counts.is_empty() {
+        outbox.counts(tx, counts);
     }
 
     Ok(Appended {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::{Error, Result};
-use super::ports::{Check, Entry, Env, Store, StoreError, Write};
+use super::ports::{Check, Entry, Env, Page, Store, StoreError, Write};
 use super::schema;
 
 /// How many times an operation is attempted before giving up with `conflict`.
@@ -59,17 +59,40 @@ pub fn read_many<T: DeserializeOwned>(
         .collect()
 }
 
-/// Scan outside a transaction.
+/// Scan calls one [`scan`] makes at most to fill a page (a store may return short pages).
+const SCAN_CALLS: u32 = 4;
+
+/// Scan outside a transaction: up to `limit` entries, asking again while the store returns
+/// short pages with `more` set (at most [`SCAN_CALLS`] calls); `more` says whether the range
+/// may hold more after the last entry returned.
 pub fn scan(
     store: &dyn Store,
     prefix: &str,
     start_after: Option<&str>,
     limit: u32,
     reverse: bool,
-) -> Result<Vec<Entry>> {
-    store
-        .scan(prefix, start_after, limit, reverse)
-        .map_err(storage_error)
+) -> Result<Page> {
+    let mut page = Page::default();
+    let mut after = start_after.map(str::to_string);
+    for _ in 0..SCAN_CALLS {
+        let want = limit - page.entries.len() as u32;
+        let got = store
+            .scan(prefix, after.as_deref(), want, reverse)
+            .map_err(storage_error)?;
+        if got.entries.len() > want as usize {
+            return Err(Error::Storage(format!(
+                "the store returned {} entries for a scan of {want}",
+                got.entries.len()
+            )));
+        }
+        after = got.entries.last().map(|e| e.key.clone()).or(after);
+        page.entries.extend(got.entries);
+        page.more = got.more;
+        if !page.more || page.entries.len() == limit as usize {
+            break;
+        }
+    }
+    Ok(page)
 }
 
 /// A transaction in progress: tracked reads and buffered writes.

@@ -81,16 +81,27 @@ pub fn verify(env: &Env, cursor: Option<&str>, limit: u32) -> Result<VerifyRepor
     let mut report = VerifyReport::default();
     let checker = Checker { env };
     while phase < PHASES.len() {
+        if report.checked == limit {
+            // The page is full at a phase's start: the next call begins there.
+            let start = after.unwrap_or_else(|| PHASES[phase].to_string());
+            report.next_cursor = Some(format!("{phase}:{start}"));
+            return Ok(report);
+        }
         let want = limit - report.checked;
-        let entries = tx::scan(env.store, PHASES[phase], after.as_deref(), want, false)?;
-        for entry in &entries {
+        let page = tx::scan(env.store, PHASES[phase], after.as_deref(), want, false)?;
+        for entry in &page.entries {
             checker.check(phase, entry, &mut report)?;
         }
-        report.checked += entries.len() as u32;
-        if entries.len() as u32 == want {
-            let last = &entries.last().expect("want > 0").key;
-            report.next_cursor = Some(format!("{phase}:{last}"));
-            return Ok(report);
+        report.checked += page.entries.len() as u32;
+        if let Some(last) = page.entries.last() {
+            after = Some(last.key.clone());
+        }
+        if page.more {
+            // The page is full, or the store paged short: continue from here next call.
+            if let Some(after) = &after {
+                report.next_cursor = Some(format!("{phase}:{after}"));
+                return Ok(report);
+            }
         }
         phase += 1;
         after = None;
@@ -142,14 +153,14 @@ impl Checker<'_> {
     fn scan_all(&self, prefix: &str, mut each: impl FnMut(&Entry) -> Result<()>) -> Result<()> {
         let mut after: Option<String> = None;
         loop {
-            let entries = tx::scan(self.store(), prefix, after.as_deref(), CHUNK, false)?;
-            for e in &entries {
+            let page = tx::scan(self.store(), prefix, after.as_deref(), CHUNK, false)?;
+            for e in &page.entries {
                 each(e)?;
             }
-            if entries.len() < CHUNK as usize {
-                return Ok(());
+            match page.entries.last() {
+                Some(last) if page.more => after = Some(last.key.clone()),
+                _ => return Ok(()),
             }
-            after = entries.last().map(|e| e.key.clone());
         }
     }
 
