@@ -173,3 +173,73 @@ fn runtimes_and_instances_can_cross_threads() {
     send_sync::<Runtime<TestPlatform>>();
     send::<order_messages_host::Instance<TestPlatform>>();
 }
+
+/// The released 0.1.0 component, kept as a fixture: this host must go on serving it.
+const RELEASED_0_1_0: &[u8] = include_bytes!("fixtures/order_messages-0.1.0.wasm");
+
+/// A platform whose store answers every scan one entry at a time (short pages, `more` set):
+/// allowed by 0.2.0, and something a 0.1.0 component (which read a short page as the end) must
+/// never see.
+struct ShortPages(TestPlatform);
+
+impl Storage for ShortPages {
+    fn get(&self, key: &str) -> Result<Option<Entry>, StorageError> {
+        self.0.get(key)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Entry>>, StorageError> {
+        self.0.get_many(keys)
+    }
+    fn scan(&self, p: &str, a: Option<&str>, l: u32, r: bool) -> Result<ScanPage, StorageError> {
+        let mut page = self.0.scan(p, a, l.min(1), r)?;
+        page.more |= page.entries.len() == 1 && l > 1;
+        Ok(page)
+    }
+    fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
+        self.0.commit(checks, writes)
+    }
+}
+
+impl AddonView for ShortPages {
+    fn imports(&mut self) -> Imports<'_> {
+        Imports {
+            storage: &*self,
+            mailer: &self.0,
+            notifier: &self.0,
+            directory: &self.0,
+        }
+    }
+}
+
+#[test]
+fn a_component_of_contract_0_1_0_is_served_in_the_newest_types() {
+    let addon = Addon::from_bytes(RELEASED_0_1_0).unwrap();
+    assert_eq!(addon.contract_version().as_str(), "0.1.0");
+    let runtime = Runtime::<ShortPages>::new(&addon).unwrap();
+    let mut instance = runtime
+        .instantiate(ShortPages(TestPlatform::default()))
+        .unwrap();
+    let sam = Actor::admin("sam", "Sam");
+    for body in ["Where is my parcel?", "Any news?", "Hello?"] {
+        let posted = instance
+            .post(&alice(), &PostRequest::new("o1", body))
+            .unwrap();
+        assert!(posted.is_ok(), "{posted:?}");
+    }
+    // Read through the short pages: all three messages, in order, as one list.
+    let page = instance
+        .read_thread(&sam, &ThreadRequest::new("o1"))
+        .unwrap()
+        .unwrap();
+    let seqs: Vec<u64> = page.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(instance.bell(&sam).unwrap().unwrap().unread_threads, 1);
+    let marked = instance
+        .mark_selected(&sam, &["o1".into()], true, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!((marked.changed, marked.next_cursor), (1, None));
+    let verified = instance.verify(None, 500).unwrap().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    let migrated = instance.migrate(None, 10).unwrap().unwrap();
+    assert_eq!((migrated.from_version, migrated.next_cursor), (1, None));
+}
