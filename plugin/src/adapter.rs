@@ -342,7 +342,9 @@ macro_rules! wit_conversions {
                     recipients: p.record.recipients().to_vec(),
                     key: p.id,
                     kind: match p.record.payload {
-                        outbox::Payload::Mail(_) => maintenance::OutboxKind::Mail,
+                        outbox::Payload::Mail { .. } | outbox::Payload::Rendered(_) => {
+                            maintenance::OutboxKind::Mail
+                        }
                         outbox::Payload::Push { .. } => maintenance::OutboxKind::Notification,
                     },
                     order_id: p.record.order_id,

@@ -117,16 +117,22 @@ fn the_work_of_every_operation_does_not_grow_with_the_data() {
     }
 }
 
-/// A body at the 100,000-character ceiling made of distinct words: the post is accepted within
-/// the default fuel, and its work is bounded by the per-message word cap rather than by the
-/// body's 14,000 words. Only the first words of such a message are found by search.
+/// A body at the 100,000-character ceiling made of distinct words: the post is one commit
+/// within the storage bounds, and the pending work it leaves is bounded by the per-message word
+/// cap rather than by the body's 14,000 words. Only the first words of such a message are found
+/// by search, once the work is applied.
 #[test]
 fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() {
     let (world, mut s) = marketplace();
     let alice = world.actor(ALICE);
-    world.platform.directory.set_limits(Limits {
-        max_body_chars: 100_000,
-        ..world.platform.directory.settings().limits
+    let settings = world.platform.directory.settings();
+    world.platform.directory.set_settings(Settings {
+        limits: Limits {
+            max_body_chars: 100_000,
+            ..settings.limits
+        },
+        delivery: Delivery::HostDrains,
+        ..settings
     });
     let mut body = String::new();
     let mut n = 0;
@@ -142,13 +148,25 @@ fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() 
     world.platform.storage.reset_stats();
     let message = post(&mut s, &alice, ALICE_ACME_ORDER, &body);
     assert_eq!(message.body, body.trim());
-    let writes = world.platform.storage.stats().writes;
-    let fuel = s.fuel_consumed();
-    // Seven keyword writes per indexed word (three scopes' index entries and the thread's
-    // record of the word) for at most 200 words of the text, plus the message's other keys.
-    assert!(writes < 1_600, "{writes} writes");
-    // A twentieth of the default budget per call (about 30 M when measured).
-    assert!(fuel < 100_000_000, "{fuel} fuel");
+    let post = world.platform.storage.stats();
+    assert_eq!(post.commits, 1, "one commit per post");
+    assert!(post.largest_commit <= 64, "{post:?}");
+    assert!(post.largest_commit_bytes <= 262_144, "{post:?}");
+    // A twentieth of the default budget per call.
+    assert!(
+        s.fuel_consumed() < 100_000_000,
+        "{} fuel",
+        s.fuel_consumed()
+    );
+
+    world.platform.storage.reset_stats();
+    let drained = drain(&mut s);
+    let work = world.platform.storage.stats();
+    // Seven keyword writes per indexed word (three scopes' entries and the thread's record of
+    // the word) for at most 200 words of the text, a few batches of users, and the outbox.
+    assert!(work.writes < 1_600, "{work:?}");
+    assert!(work.largest_commit <= 64, "{work:?}");
+    assert!(drained.applied >= 200 / 6, "{drained:?}");
     let found =
         |s: &mut Session, word: &str| list_all(s, &alice, Query::all().with_search(word), 10).len();
     assert_eq!(found(&mut s, "w0"), 1);

@@ -92,14 +92,21 @@ fn the_memory_cap_fails_that_call_only() {
     post(&mut s, &alice, ALICE_ACME_ORDER, "Hello");
     post(&mut s, &bob, BOB_ACME_ORDER, "Hi");
     // A host hands the guest a message far larger than its memory cap allows.
-    let huge = format!(
-        "{{\"order_id\":\"o1\",\"seq\":1,\"kind\":\"text\",\"author_id\":\"c1\",\"author_name\":\"Alice\",\
-         \"author_role\":\"customer\",\"body\":\"{}\",\"created_at\":0}}",
-        "x".repeat(48 << 20)
-    );
+    use order_messages::domain::{model, records};
+    let huge = records::StoredMessage {
+        order_id: "o1".into(),
+        seq: 1,
+        kind: model::MessageKind::Text,
+        author_id: "c1".into(),
+        author_name: "Alice".into(),
+        author_role: model::Role::Customer,
+        created_at: 0,
+        chunks: 0,
+        body: "x".repeat(48 << 20),
+    };
     let write = Write::Put(Put {
-        key: "m/o1/000000000001".into(),
-        value: huge.into_bytes(),
+        key: "M/o1/000000000001".into(),
+        value: records::encode(&huge),
     });
     world
         .platform

@@ -3,25 +3,6 @@
 
 use order_messages_tests::*;
 
-fn drain(s: &mut Session) -> DeliveryReport {
-    let mut total = DeliveryReport {
-        applied: 0,
-        delivered: 0,
-        deferred: 0,
-        dead: 0,
-        more: false,
-    };
-    loop {
-        let r = ok(s.deliver_pending(50));
-        total.delivered += r.delivered;
-        total.deferred += r.deferred;
-        total.dead += r.dead;
-        if !r.more {
-            return total;
-        }
-    }
-}
-
 #[test]
 fn mail_that_fails_stays_pending_until_delivered_once() {
     let (world, mut s) = marketplace();

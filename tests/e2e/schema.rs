@@ -10,21 +10,21 @@ use order_messages_tests::*;
 
 const SCHEMA_KEY: &str = "meta/schema";
 
-/// The version record a newer addon (layout 2) would leave.
+/// The version record a newer addon (layout 3) would leave.
 fn upgrade(backend: &dyn Storage) {
     backend
         .commit(
             &[],
             &[Write::Put(Put {
                 key: SCHEMA_KEY.into(),
-                value: br#"{"version":2}"#.to_vec(),
+                value: br#"{"version":3}"#.to_vec(),
             })],
         )
         .unwrap();
 }
 
 fn is_newer_schema_refusal(error: &Error) -> bool {
-    matches!(error, Error::InvalidState(m) if m.contains("schema version 2"))
+    matches!(error, Error::InvalidState(m) if m.contains("schema version 3"))
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn a_running_instance_refuses_every_call_once_the_data_is_upgraded() {
     let (world, mut s) = marketplace();
     let (alice, sam) = (world.actor(ALICE), world.actor(SAM));
     post(&mut s, &alice, ALICE_ACME_ORDER, "Where is my drill?");
-    assert_eq!(ok(s.schema_version()), 1);
+    assert_eq!(ok(s.schema_version()), 2);
 
     // A newer addon upgrades the store while this instance stays alive.
     upgrade(world.platform.storage.backend().as_ref());

@@ -36,10 +36,11 @@ fn busy_store() -> (World, Session) {
     (world, s)
 }
 
-fn put(world: &World, key: &str, value: &str) {
+/// Writes a record as the addon encodes it, behind the addon's back.
+fn put(world: &World, key: &str, value: &impl serde::Serialize) {
     let write = Write::Put(Put {
         key: key.into(),
-        value: value.as_bytes().to_vec(),
+        value: order_messages::domain::records::encode(value),
     });
     world
         .platform
@@ -83,7 +84,7 @@ fn a_healthy_store_verifies_clean_in_pages_of_any_size() {
     assert!(checked_counts.iter().all(|c| *c == checked_counts[0]));
     // Everything but the message and dispute records themselves (checked through their
     // threads), the per-thread word records and the schema record is a checked record.
-    let own = ["m/", "d/", "kt/", "meta/"];
+    let own = ["M/", "B/", "D/", "KT/", "meta/"];
     let expected = world
         .platform
         .storage
@@ -101,42 +102,42 @@ fn each_kind_of_damage_is_reported_with_its_key() {
     type Damage = fn(&World) -> String;
     let damages: Vec<(&str, Damage)> = vec![
         ("a missing activity entry", |w| {
-            let k = keys_with_prefix(w, "ax/s/").remove(0);
+            let k = keys_with_prefix(w, "A/s/").remove(0);
             delete(w, &k);
             k
         }),
         ("a stale activity entry", |w| {
-            let k = "ax/s/0000000000001/o1".to_string();
-            put(w, &k, "\"o1\"");
+            let k = "A/s/0000000000001/o1".to_string();
+            put(w, &k, &"o1");
             k
         }),
         ("an unread counter off by one", |w| {
-            let k = format!("uc/{SARA}");
-            put(w, &k, "99");
+            let k = format!("UC/{SARA}");
+            put(w, &k, &99u32);
             k
         }),
         ("a dispute counter off by one", |w| {
-            let k = "dc/s".to_string();
-            put(w, &k, "5");
+            let k = "XC/s".to_string();
+            put(w, &k, &5u32);
             k
         }),
         ("an unread thread missing from the unread index", |w| {
-            let k = keys_with_prefix(w, &format!("ux/{SARA}/")).remove(0);
+            let k = keys_with_prefix(w, &format!("U/{SARA}/")).remove(0);
             delete(w, &k);
             k
         }),
         ("a lost message", |w| {
-            delete(w, "m/o1/000000000002");
-            "t/o1".to_string()
+            delete(w, "M/o1/000000000002");
+            "T/o1".to_string()
         }),
         ("a word missing from the keyword index", |w| {
-            let k = keys_with_prefix(w, "kx/s/battery/").remove(0);
+            let k = keys_with_prefix(w, "K/s/battery/").remove(0);
             delete(w, &k);
             k
         }),
         ("an idempotency key whose message is gone", |w| {
-            delete(w, "m/o1/000000000001");
-            format!("ik/{ALICE}/k1")
+            delete(w, "M/o1/000000000001");
+            format!("I/{ALICE}/k1")
         }),
     ];
     for (what, damage) in damages {

@@ -33,6 +33,10 @@ pub struct StorageStats {
     pub conflicts: u64,
     /// Writes applied by successful commits.
     pub writes: u64,
+    /// The most checks and writes one commit carried.
+    pub largest_commit: u64,
+    /// The most bytes of keys and values one commit carried.
+    pub largest_commit_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +49,8 @@ struct Counters {
     commits: AtomicU64,
     conflicts: AtomicU64,
     writes: AtomicU64,
+    largest_commit: AtomicU64,
+    largest_commit_bytes: AtomicU64,
 }
 
 fn add(counter: &AtomicU64, n: usize) {
@@ -80,6 +86,8 @@ impl<S> Counted<S> {
             commits: load(&c.commits),
             conflicts: load(&c.conflicts),
             writes: load(&c.writes),
+            largest_commit: load(&c.largest_commit),
+            largest_commit_bytes: load(&c.largest_commit_bytes),
         }
     }
 
@@ -95,6 +103,8 @@ impl<S> Counted<S> {
             &c.commits,
             &c.conflicts,
             &c.writes,
+            &c.largest_commit,
+            &c.largest_commit_bytes,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -137,6 +147,19 @@ impl<S: Storage> Storage for Counted<S> {
 
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
         add(&self.counters.commits, 1);
+        let bytes: usize = checks.iter().map(|c| c.key.len()).sum::<usize>()
+            + writes
+                .iter()
+                .map(|w| match w {
+                    Write::Put(p) => p.key.len() + p.value.len(),
+                    Write::Delete(k) => k.len(),
+                })
+                .sum::<usize>();
+        let c = &self.counters;
+        c.largest_commit
+            .fetch_max((checks.len() + writes.len()) as u64, Ordering::Relaxed);
+        c.largest_commit_bytes
+            .fetch_max(bytes as u64, Ordering::Relaxed);
         let result = self.inner.commit(checks, writes);
         match &result {
             Ok(()) => add(&self.counters.writes, writes.len()),

@@ -172,7 +172,7 @@ impl maintenance::Guest for Addon {
     }
 
     fn schema_version() -> Result<u32, Error> {
-        Ok(Guard::new(&host::HostStore).ensure_recorded()?)
+        Ok(Guard::allowing_older(&host::HostStore).ensure_recorded()?)
     }
 
     fn migrate(cursor: Option<String>, limit: u32) -> Result<maintenance::MigrateReport, Error> {

@@ -4,11 +4,11 @@ use super::call::Call;
 use super::error::{Error, Result};
 use super::keys;
 use super::model::{Closure, Dispute, Party};
-use super::outbox;
 use super::records::ThreadRecord;
 use super::thread::{self, Change};
 use super::tx::{self, transact};
 use super::validate;
+use super::work;
 
 /// Disputes one order may have had, at most. Bounds the history and stops open/close loops.
 pub const MAX_DISPUTES_PER_ORDER: u32 = 100;
@@ -18,7 +18,7 @@ pub fn open(call: &Call, order_id: &str, reason: &str) -> Result<Dispute> {
     call.require_not_vendor("open disputes")?;
     validate::id("order-id", order_id)?;
     let reason = validate::text("reason", reason, call.settings.limits.max_reason_chars)?;
-    let (dispute, pending) = transact(call.env, |tx| {
+    let (dispute, work) = transact(call.env, |tx| {
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(order_id))?;
         let order = call.resolve(order_id, thread.as_ref())?;
         if thread.as_ref().is_some_and(|t| t.open_dispute.is_some()) {
@@ -48,9 +48,9 @@ pub fn open(call: &Call, order_id: &str, reason: &str) -> Result<Dispute> {
             thread,
             Change::DisputeOpened(dispute.clone()),
         )?;
-        Ok((dispute, appended.outbox))
+        Ok((dispute, appended.work))
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, Some(&work), Vec::new());
     Ok(dispute)
 }
 
@@ -62,7 +62,7 @@ pub fn close(call: &Call, order_id: &str, resolution: Option<&str>) -> Result<Di
         Some(r) => validate::text("resolution", r, call.settings.limits.max_reason_chars)?,
         None => String::new(),
     };
-    let (dispute, pending) = transact(call.env, |tx| {
+    let (dispute, work) = transact(call.env, |tx| {
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(order_id))?;
         let order = call.resolve(order_id, thread.as_ref())?;
         let Some(number) = thread.as_ref().and_then(|t| t.open_dispute) else {
@@ -87,9 +87,9 @@ pub fn close(call: &Call, order_id: &str, resolution: Option<&str>) -> Result<Di
             thread,
             Change::DisputeClosed(dispute.clone()),
         )?;
-        Ok((dispute, appended.outbox))
+        Ok((dispute, appended.work))
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, Some(&work), Vec::new());
     Ok(dispute)
 }
 

@@ -12,13 +12,13 @@ use super::error::{Error, Result};
 use super::keys::{self, Scope};
 use super::messaging::{finish_marking, set_read};
 use super::model::BellCounts;
-use super::outbox;
 use super::ports::Entry;
 use super::read_state::UnreadCounters;
 use super::records::{Latest, ReadState, ThreadOwner, ThreadRecord, fingerprint};
 use super::search;
 use super::tx::{self, transact};
 use super::validate;
+use super::work;
 
 /// Which threads to list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +126,7 @@ impl Cursor {
     fn decode(text: &str, passes: usize) -> Result<Cursor> {
         let (pass, after) = text.split_once(':').ok_or_else(validate::bad_cursor)?;
         let pass: usize = pass.parse().map_err(|_| validate::bad_cursor())?;
-        if pass >= passes || !is_stamp(after) {
+        if pass >= passes || !keys::is_stamp(after) {
             return Err(validate::bad_cursor());
         }
         Ok(Cursor {
@@ -134,13 +134,6 @@ impl Cursor {
             after: after.to_string(),
         })
     }
-}
-
-/// Whether `text` has the shape of an index stamp (`{millis:013}/{order}`).
-pub fn is_stamp(text: &str) -> bool {
-    text.len() > 14
-        && text.as_bytes()[..13].iter().all(u8::is_ascii_digit)
-        && text.as_bytes()[13] == b'/'
 }
 
 /// Plan a query; `None` when it can match nothing (a search without any word). `unread`
@@ -245,8 +238,11 @@ fn walk(
             let batch = &entries[next..(next + take).min(entries.len())];
             for (entry, candidate) in batch.iter().zip(candidates(call, plan, batch)?) {
                 examined += 1;
+                // The unread filters follow what the bell counts: the threads listed for the
+                // actor (a thread waiting for its pending work is listed once it is applied).
+                let listed = |state: &ReadState| state.listed_at.is_some();
                 if let Some((thread, state)) =
-                    candidate.filter(|(_, state)| unread.is_none_or(|u| u == (state.unread > 0)))
+                    candidate.filter(|(_, state)| unread.is_none_or(|u| u == listed(state)))
                 {
                     visit(thread, state);
                     matched += 1;
@@ -338,8 +334,8 @@ fn row(thread: ThreadRecord, state: ReadState) -> ThreadRow {
         order_number: thread.order_number,
         latest: thread.latest,
         message_count: thread.message_count,
-        unread: state.unread > 0,
-        unread_count: state.unread,
+        unread: state.unread(thread.message_count) > 0,
+        unread_count: state.unread(thread.message_count),
         dispute_open: thread.open_dispute.is_some(),
     }
 }
@@ -448,7 +444,7 @@ pub fn mark_selected(
         let anchor_order = batch.first().map_or("", |o| o.as_str());
         Ok((changed, finish_marking(call, tx, anchor_order, counters)?))
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, None, pending);
     let end = start + batch.len();
     Ok(BulkResult {
         changed,
@@ -491,7 +487,7 @@ pub fn mark_matching(
         let pending = finish_marking(call, tx, anchor_order, counters)?;
         Ok((changed, next.map(|c| c.encode()), pending))
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, None, pending);
     Ok(BulkResult {
         changed,
         next_cursor: next,

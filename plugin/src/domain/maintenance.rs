@@ -10,10 +10,18 @@ use super::verify::{self, VerifyReport};
 /// The largest batch a maintenance call takes.
 const MAX_BATCH: u32 = Limits::CEILING.max_page_size;
 
-/// Deliver up to `limit` (1 to 500) pending outbox entries, oldest first.
+/// Batches of pending work one `deliver-pending` call applies at most (each one commit).
+pub const WORK_BATCHES: u32 = 8;
+
+/// Apply up to [`WORK_BATCHES`] batches of pending work, then deliver up to `limit` (1 to
+/// 500) pending outbox entries, oldest first.
 pub fn deliver_pending(env: &Env, limit: u32) -> Result<DeliveryReport> {
     let limit = validate::limit(limit, MAX_BATCH)?;
-    outbox::deliver_pending(env, limit)
+    let applied = super::work::apply(env, None, WORK_BATCHES)?;
+    let mut report = outbox::deliver_pending(env, limit)?;
+    report.applied = applied.batches;
+    report.more |= applied.more;
+    Ok(report)
 }
 
 /// Pending entries (or dead letters) after `cursor`, at most `limit` (1 to 500), and the cursor

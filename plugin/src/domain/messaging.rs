@@ -4,12 +4,13 @@ use super::call::Call;
 use super::error::{Error, Result};
 use super::keys;
 use super::model::Message;
-use super::outbox::{self, OutboxWriter, Pending};
+use super::outbox::{OutboxWriter, Pending};
 use super::read_state::{self, UnreadCounters};
-use super::records::{IdempotencyRecord, ReadState, ThreadRecord, fingerprint};
+use super::records::{IdempotencyRecord, ReadState, StoredMessage, ThreadRecord, fingerprint};
 use super::thread::{self, Change};
 use super::tx::{self, Tx, transact};
 use super::validate;
+use super::work;
 
 /// A message to post.
 #[derive(Clone, Debug)]
@@ -49,19 +50,44 @@ pub struct ThreadPage {
     pub dispute_open: bool,
 }
 
-/// Post a message, then deliver its mail and notifications.
+/// The longest body, in bytes of UTF-8, whatever the limit in characters: four chunks of
+/// [`CHUNK_BYTES`], which keeps a post's commit within the storage bounds.
+pub const MAX_BODY_BYTES: usize = 4 * CHUNK_BYTES;
+/// The part of a body one record holds at most (the rest of a value's 64 KiB holds the other
+/// fields).
+pub const CHUNK_BYTES: usize = 49_152;
+
+/// Post a message; then, as the store's delivery setting says, apply what follows it and
+/// deliver its mail and notifications.
 pub fn post(call: &Call, request: PostRequest) -> Result<Message> {
     validate::id("order-id", &request.order_id)?;
     let body = validate::text("body", &request.body, call.settings.limits.max_body_chars)?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid(
+            "body",
+            format!(
+                "is {} bytes of UTF-8; at most {MAX_BODY_BYTES} are allowed",
+                body.len()
+            ),
+        ));
+    }
     if let Some(key) = &request.idempotency_key {
         validate::id("idempotency-key", key)?;
     }
     let body_hash = fingerprint(&body);
-    let (message, pending) = transact(call.env, |tx| {
+    let (message, work) = transact(call.env, |tx| {
         let idempotency_key = request
             .idempotency_key
             .as_ref()
             .map(|k| keys::idempotency(&call.actor.id, k));
+        // What the post reads, in one call.
+        let mut wanted = vec![
+            keys::thread(&request.order_id),
+            keys::read_state(&call.actor.id, &request.order_id),
+            keys::unread_counter(&call.actor.id),
+        ];
+        wanted.extend(idempotency_key.clone());
+        tx.prefetch(&wanted)?;
         // Authorize first: a repeated post is refused whenever a new one would be.
         let thread: Option<ThreadRecord> = tx.get(&keys::thread(&request.order_id))?;
         let order = call.resolve(&request.order_id, thread.as_ref())?;
@@ -85,9 +111,9 @@ pub fn post(call: &Call, request: PostRequest) -> Result<Message> {
             };
             tx.put(key, &record);
         }
-        Ok((appended.message, appended.outbox))
+        Ok((appended.message, Some(appended.work)))
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, work.as_deref(), Vec::new());
     Ok(message)
 }
 
@@ -98,16 +124,110 @@ fn replay(
     order_id: &str,
     body_hash: u64,
     done: IdempotencyRecord,
-) -> Result<(Message, Vec<Pending>)> {
+) -> Result<(Message, Option<String>)> {
     if done.order_id != order_id || done.body_hash != body_hash {
         return Err(Error::Conflict(
             "this idempotency key was already used for a different message".into(),
         ));
     }
-    let message = tx
-        .peek::<Message>(&keys::message(order_id, done.seq))?
+    let message = load_message(tx.store(), order_id, done.seq)?
         .ok_or_else(|| Error::Storage("the message of an idempotency key is missing".into()))?;
-    Ok((message, Vec::new()))
+    Ok((message, None))
+}
+
+/// Write `message`: its record with the body's start, and the rest of a long body in chunks.
+pub fn store_message(tx: &mut Tx, message: &Message) {
+    let mut parts = split_body(&message.body).into_iter();
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<String> = parts.collect();
+    let stored = StoredMessage {
+        order_id: message.order_id.clone(),
+        seq: message.seq,
+        kind: message.kind,
+        author_id: message.author_id.clone(),
+        author_name: message.author_name.clone(),
+        author_role: message.author_role.clone(),
+        created_at: message.created_at,
+        chunks: rest.len() as u8,
+        body: first,
+    };
+    tx.put(keys::message(&message.order_id, message.seq), &stored);
+    for (n, chunk) in rest.iter().enumerate() {
+        tx.put(keys::body_chunk(&message.order_id, message.seq, n), chunk);
+    }
+}
+
+/// `body` in pieces of at most [`CHUNK_BYTES`], cut between characters.
+fn split_body(body: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while rest.len() > CHUNK_BYTES {
+        let mut cut = CHUNK_BYTES;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        parts.push(rest[..cut].to_string());
+        rest = &rest[cut..];
+    }
+    parts.push(rest.to_string());
+    parts
+}
+
+/// Messages from their stored records (whose bodies may continue in chunks), in order.
+pub fn load_messages(
+    store: &dyn super::ports::Store,
+    order_id: &str,
+    entries: &[super::ports::Entry],
+) -> Result<Vec<Message>> {
+    let stored = entries
+        .iter()
+        .map(tx::decode::<StoredMessage>)
+        .collect::<Result<Vec<_>>>()?;
+    let chunk_keys: Vec<String> = stored
+        .iter()
+        .flat_map(|m| (0..m.chunks as usize).map(|n| keys::body_chunk(order_id, m.seq, n)))
+        .collect();
+    let mut chunks = tx::read_many::<String>(store, &chunk_keys)?.into_iter();
+    stored
+        .into_iter()
+        .map(|m| {
+            if m.order_id != order_id {
+                return Err(Error::Storage(format!(
+                    "message {} under {order_id:?} belongs to {:?}",
+                    m.seq, m.order_id
+                )));
+            }
+            let mut body = m.body;
+            for _ in 0..m.chunks {
+                body.push_str(&chunks.next().flatten().ok_or_else(|| {
+                    Error::Storage(format!("a chunk of message {} is missing", m.seq))
+                })?);
+            }
+            Ok(Message {
+                order_id: m.order_id,
+                seq: m.seq,
+                kind: m.kind,
+                author_id: m.author_id,
+                author_name: m.author_name,
+                author_role: m.author_role,
+                body,
+                created_at: m.created_at,
+            })
+        })
+        .collect()
+}
+
+/// One message, if stored.
+pub fn load_message(
+    store: &dyn super::ports::Store,
+    order_id: &str,
+    seq: u64,
+) -> Result<Option<Message>> {
+    let key = keys::message(order_id, seq);
+    match store.get(&key).map_err(tx::storage_error)? {
+        Some(entry) => Ok(load_messages(store, order_id, &[entry])?.pop()),
+        None => Ok(None),
+    }
 }
 
 /// Read a page of a thread, and mark the thread read if asked.
@@ -138,10 +258,7 @@ pub fn read_thread(call: &Call, request: ThreadRequest) -> Result<ThreadPage> {
     let reverse = request.direction == Direction::NewestFirst;
     let start_after = cursor.map(|seq| keys::message(&order.id, seq));
     let entries = tx::scan(store, &prefix, start_after.as_deref(), limit, reverse)?.entries;
-    let messages = entries
-        .iter()
-        .map(tx::decode::<Message>)
-        .collect::<Result<Vec<_>>>()?;
+    let messages = load_messages(store, &order.id, &entries)?;
     let last_seq_in_direction = if reverse { 1 } else { thread.message_count };
     let next_cursor = messages
         .last()
@@ -149,7 +266,8 @@ pub fn read_thread(call: &Call, request: ThreadRequest) -> Result<ThreadPage> {
         .map(|m| m.seq.to_string());
     let state: ReadState =
         tx::read(store, &keys::read_state(&call.actor.id, &order.id))?.unwrap_or_default();
-    if request.mark_read && (state.unread > 0 || state.read_up_to < thread.message_count) {
+    let unread = state.unread(thread.message_count);
+    if request.mark_read && (unread > 0 || state.listed_at.is_some()) {
         mark(call, &request.order_id, true)?;
     }
     Ok(ThreadPage {
@@ -158,7 +276,7 @@ pub fn read_thread(call: &Call, request: ThreadRequest) -> Result<ThreadPage> {
         messages,
         next_cursor,
         message_count: thread.message_count,
-        unread_count: state.unread,
+        unread_count: unread,
         read_up_to: state.read_up_to,
         dispute_open: thread.open_dispute.is_some(),
     })
@@ -170,8 +288,11 @@ pub fn unread_count(call: &Call, order_id: &str) -> Result<u32> {
     let store = call.env.store;
     let thread: Option<ThreadRecord> = tx::read(store, &keys::thread(order_id))?;
     call.resolve(order_id, thread.as_ref())?;
+    let Some(thread) = thread else {
+        return Ok(0);
+    };
     let state: Option<ReadState> = tx::read(store, &keys::read_state(&call.actor.id, order_id))?;
-    Ok(state.map_or(0, |s| s.unread))
+    Ok(state.unwrap_or_default().unread(thread.message_count))
 }
 
 /// Mark the order's thread read or unread for the actor.
@@ -186,7 +307,7 @@ pub fn mark(call: &Call, order_id: &str, read: bool) -> Result<()> {
         }
         finish_marking(call, tx, order_id, counters)
     })?;
-    outbox::deliver(call.env, pending);
+    work::follow_up(call, None, pending);
     Ok(())
 }
 
@@ -219,7 +340,7 @@ pub fn finish_marking(
     tx.get::<u32>(&counter_key)?;
     let anchor = format!(
         "u/{}/{:020}",
-        keys::esc(&call.actor.id),
+        keys::id(&call.actor.id),
         tx.version_read(&counter_key)
     );
     let mut outbox = OutboxWriter::new(call.now(), &anchor, order_id);

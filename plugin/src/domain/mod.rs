@@ -12,6 +12,7 @@ pub mod disputes;
 pub mod error;
 pub mod inbox;
 pub mod keys;
+pub mod legacy;
 pub mod maintenance;
 pub mod messaging;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod thread;
 pub mod tx;
 pub mod validate;
 pub mod verify;
+pub mod work;
 
 pub use call::Call;
 pub use error::{Error, Result};

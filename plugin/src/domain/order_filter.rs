@@ -2,7 +2,6 @@
 
 use super::call::Call;
 use super::error::Result;
-use super::inbox::is_stamp;
 use super::keys;
 use super::records::{ReadState, ThreadOwner};
 use super::tx;
@@ -28,6 +27,7 @@ pub fn filter(call: &Call, order_ids: &[String], filter: MessageFilter) -> Resul
     call.scope()?;
     validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
     let store = call.env.store;
+    // Only the owner fields of each thread record are decoded.
     let threads: Vec<Option<ThreadOwner>> = tx::read_many(
         store,
         &order_ids
@@ -35,30 +35,34 @@ pub fn filter(call: &Call, order_ids: &[String], filter: MessageFilter) -> Resul
             .map(|o| keys::thread(o))
             .collect::<Vec<_>>(),
     )?;
-    let reached: Vec<bool> = threads
-        .iter()
-        .map(|t| {
-            t.as_ref()
-                .is_some_and(|t| call.reaches(&t.customer_id, t.vendor_id.as_deref()))
-        })
-        .collect();
-    let unread: Vec<bool> = match filter {
-        MessageFilter::WithMessages => vec![true; order_ids.len()],
+    let states: Vec<Option<ReadState>> = match filter {
+        MessageFilter::WithMessages => vec![None; order_ids.len()],
         MessageFilter::WithUnread => {
-            let state_keys: Vec<String> = order_ids
+            // Read states only of the threads the actor reaches.
+            let wanted: Vec<String> = order_ids
                 .iter()
-                .map(|o| keys::read_state(&call.actor.id, o))
+                .zip(&threads)
+                .filter(|(_, t)| t.is_some())
+                .map(|(o, _)| keys::read_state(&call.actor.id, o))
                 .collect();
-            tx::read_many::<ReadState>(store, &state_keys)?
-                .into_iter()
-                .map(|s| s.is_some_and(|s| s.unread > 0))
+            let mut found = tx::read_many::<ReadState>(store, &wanted)?.into_iter();
+            threads
+                .iter()
+                .map(|t| t.as_ref().and_then(|_| found.next().flatten()))
                 .collect()
         }
     };
     Ok(order_ids
         .iter()
-        .zip(reached.iter().zip(unread))
-        .filter(|(_, (reached, unread))| **reached && *unread)
+        .zip(threads.iter().zip(states))
+        .filter(|(id, (thread, state))| {
+            thread.as_ref().is_some_and(|t| {
+                t.order_id == **id
+                    && call.reaches(&t.customer_id, t.vendor_id.as_deref())
+                    && (filter == MessageFilter::WithMessages
+                        || state.clone().unwrap_or_default().unread(t.message_count) > 0)
+            })
+        })
         .map(|(id, _)| id.clone())
         .collect())
 }
@@ -72,7 +76,7 @@ pub fn list(
 ) -> Result<OrderPage> {
     let scope = call.scope()?;
     let limit = validate::limit(limit, call.settings.limits.max_page_size)?;
-    if cursor.is_some_and(|c| !is_stamp(c)) {
+    if cursor.is_some_and(|c| !keys::is_stamp(c)) {
         return Err(validate::bad_cursor());
     }
     let prefix = match filter {

@@ -1,6 +1,11 @@
-//! The transactional outbox: mail and notifications are written in the same commit as the
-//! change that causes them, delivered right after it, and retried by `deliver-pending` until
-//! the host accepts or permanently refuses them.
+//! The transactional outbox: mail and notifications are written in the same commit as what
+//! causes them (a marking, or the last batch of a change's pending work, see `work`), delivered
+//! after it, and retried by `deliver-pending` until the host accepts or permanently refuses
+//! them.
+//!
+//! A mail entry names what it is about (a message, a dispute event) rather than carrying the
+//! rendered mail: it is rendered from the stored records when delivered, so a long body is
+//! stored once, in its message.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,11 +67,35 @@ pub struct UserCounts {
     pub counts: BellCounts,
 }
 
+/// What a mail is about: rendered from these records when delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum About {
+    /// A message of a thread.
+    Message {
+        order_id: String,
+        order_number: String,
+        seq: u64,
+    },
+    /// A dispute opened (`opened`) or closed.
+    Dispute {
+        order_id: String,
+        order_number: String,
+        number: u32,
+        opened: bool,
+    },
+}
+
 /// What an outbox entry delivers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Payload {
-    Mail(Mail),
+    /// A mail, rendered when delivered.
+    Mail {
+        recipients: Vec<String>,
+        about: About,
+    },
+    /// A mail rendered before it was stored (entries migrated from schema 1).
+    Rendered(Mail),
+    /// A notification.
     Push {
         recipients: Vec<String>,
         event: Event,
@@ -87,8 +116,8 @@ impl OutboxRecord {
     /// The users the entry goes to.
     pub fn recipients(&self) -> &[String] {
         match &self.payload {
-            Payload::Mail(m) => &m.recipients,
-            Payload::Push { recipients, .. } => recipients,
+            Payload::Mail { recipients, .. } | Payload::Push { recipients, .. } => recipients,
+            Payload::Rendered(m) => &m.recipients,
         }
     }
 
@@ -99,7 +128,20 @@ impl OutboxRecord {
 
     fn describe(&self) -> String {
         match &self.payload {
-            Payload::Mail(m) => m.subject.clone(),
+            Payload::Mail { about, .. } => match about {
+                About::Message { order_number, .. } => {
+                    format!("New message about order {order_number}")
+                }
+                About::Dispute {
+                    order_number,
+                    opened,
+                    ..
+                } => format!(
+                    "Dispute {} on order {order_number}",
+                    if *opened { "opened" } else { "closed" }
+                ),
+            },
+            Payload::Rendered(m) => m.subject.clone(),
             Payload::Push { event, .. } => match event {
                 Event::NewMessage(e) => {
                     format!("new message {} on order {}", e.seq, e.order_number)
@@ -132,6 +174,7 @@ pub struct OutboxWriter {
     prefix: String,
     order_id: String,
     at: Timestamp,
+    first: usize,
     entries: Vec<Pending>,
 }
 
@@ -141,45 +184,37 @@ impl OutboxWriter {
             prefix: format!("{:013}/{anchor}", at.max(0)),
             order_id: order_id.to_string(),
             at,
+            first: 0,
             entries: Vec::new(),
         }
     }
 
-    fn add(&mut self, tx: &mut Tx, payload: impl FnOnce(String) -> Payload) {
-        let id = format!("{}/{:03}", self.prefix, self.entries.len());
+    /// Start numbering entries at `n` (a change's pending work writes its entries over several
+    /// batches).
+    pub fn numbered_from(mut self, n: usize) -> Self {
+        self.first = n;
+        self
+    }
+
+    fn add(&mut self, tx: &mut Tx, payload: Payload) {
+        let id = format!("{}/{:03}", self.prefix, self.first + self.entries.len());
         debug_assert!(is_entry_id(&id), "{id}");
         let record = OutboxRecord {
             order_id: self.order_id.clone(),
             created_at: self.at,
             attempts: 0,
             last_error: None,
-            payload: payload(id.clone()),
+            payload,
         };
         tx.put(format!("{}{id}", keys::OUTBOX), &record);
         self.entries.push(Pending { id, record });
     }
 
-    /// Queue a mail; its idempotency key is the entry's id.
-    pub fn mail(
-        &mut self,
-        tx: &mut Tx,
-        recipients: Vec<String>,
-        content: super::render::MailContent,
-    ) {
-        if recipients.is_empty() {
-            return;
+    /// Queue a mail about `about` (its idempotency key is the entry's id).
+    pub fn mail(&mut self, tx: &mut Tx, recipients: Vec<String>, about: About) {
+        if !recipients.is_empty() {
+            self.add(tx, Payload::Mail { recipients, about });
         }
-        let order_id = self.order_id.clone();
-        self.add(tx, |id| {
-            Payload::Mail(Mail {
-                recipients,
-                order_id,
-                subject: content.subject,
-                text_body: content.text,
-                html_body: content.html,
-                idempotency_key: id,
-            })
-        });
     }
 
     /// Queue new bell counts: one push to every user listed.
@@ -190,10 +225,9 @@ impl OutboxWriter {
 
     /// Queue a notification.
     pub fn push(&mut self, tx: &mut Tx, recipients: Vec<String>, event: Event) {
-        if recipients.is_empty() {
-            return;
+        if !recipients.is_empty() {
+            self.add(tx, Payload::Push { recipients, event });
         }
-        self.add(tx, |_| Payload::Push { recipients, event });
     }
 
     pub fn into_entries(self) -> Vec<Pending> {
@@ -212,16 +246,28 @@ pub struct DeliveryReport {
     pub more: bool,
 }
 
-/// Hand entries to the host, then record the outcome in one commit: delivered entries are
-/// removed, temporarily failed ones keep their place with the error, permanently refused
-/// ones move to the dead letters. If recording fails the entries stay pending and are
-/// delivered again later under the same idempotency keys.
+/// Entries whose outcome one commit records at most (each is a write, or two for a dead
+/// letter, within the storage contract's 64).
+const RECORDED_PER_COMMIT: usize = 30;
+
+/// Hand entries to the host, recording the outcomes a commit per [`RECORDED_PER_COMMIT`]:
+/// delivered entries are removed, temporarily failed ones keep their place with the error,
+/// permanently refused ones move to the dead letters. If recording fails the entries stay
+/// pending and are delivered again later under the same idempotency keys.
 pub fn deliver(env: &Env, entries: Vec<Pending>) -> DeliveryReport {
     let mut report = DeliveryReport::default();
-    let mut writes = Vec::with_capacity(entries.len());
-    for Pending { id, mut record } in entries {
+    let mut writes = Vec::new();
+    let total = entries.len();
+    for (i, Pending { id, mut record }) in entries.into_iter().enumerate() {
         let outcome = match &record.payload {
-            Payload::Mail(mail) => env.delivery.send_mail(mail),
+            Payload::Mail { recipients, about } => match render_mail(env, &id, recipients, about) {
+                Ok(Ok(mail)) => env.delivery.send_mail(&mail),
+                // What it is about is gone: it can never be sent.
+                Ok(Err(gone)) => Err(DeliveryError::Rejected(gone)),
+                // The store failed reading it: try again later.
+                Err(e) => Err(DeliveryError::Unavailable(e.to_string())),
+            },
+            Payload::Rendered(mail) => env.delivery.send_mail(mail),
             Payload::Push { recipients, event } => env.delivery.push(&id, recipients, event),
         };
         let pending_key = format!("{}{id}", keys::OUTBOX);
@@ -256,12 +302,56 @@ pub fn deliver(env: &Env, entries: Vec<Pending>) -> DeliveryReport {
                 });
             }
         }
-    }
-    if !writes.is_empty() {
-        // Best effort: a failure here only means the entries are delivered once more.
-        let _ = env.store.commit(&[], &writes);
+        if (i + 1) % RECORDED_PER_COMMIT == 0 || i + 1 == total {
+            // Best effort: a failure here only means the entries are delivered once more.
+            let _ = env.store.commit(&[], &std::mem::take(&mut writes));
+        }
     }
     report
+}
+
+/// The mail of an entry, rendered from the records it is about; the inner error says that a
+/// record is gone (the entry can never be delivered), the outer one that reading failed.
+fn render_mail(
+    env: &Env,
+    id: &str,
+    recipients: &[String],
+    about: &About,
+) -> Result<std::result::Result<Mail, String>> {
+    let (order_id, content) = match about {
+        About::Message {
+            order_id,
+            order_number,
+            seq,
+        } => match super::messaging::load_message(env.store, order_id, *seq)? {
+            Some(message) => (
+                order_id,
+                super::render::new_message_mail(order_number, &message),
+            ),
+            None => return Ok(Err(format!("message {seq} of {order_id:?} is gone"))),
+        },
+        About::Dispute {
+            order_id,
+            order_number,
+            number,
+            opened,
+        } => match tx::read::<super::model::Dispute>(env.store, &keys::dispute(order_id, *number))?
+        {
+            Some(dispute) => (
+                order_id,
+                super::render::dispute_mail(order_number, &dispute, *opened),
+            ),
+            None => return Ok(Err(format!("dispute {number} of {order_id:?} is gone"))),
+        },
+    };
+    Ok(Ok(Mail {
+        recipients: recipients.to_vec(),
+        order_id: order_id.clone(),
+        subject: content.subject,
+        text_body: content.text,
+        html_body: content.html,
+        idempotency_key: id.to_string(),
+    }))
 }
 
 /// Deliver up to `limit` pending entries, oldest first.

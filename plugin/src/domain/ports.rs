@@ -42,8 +42,8 @@ pub enum StoreError {
     Unavailable(String),
     Failed(String),
     /// Not the host's: the call's [`schema::Guard`](super::schema::Guard) found data of this
-    /// newer schema version, which this addon must not touch.
-    NewerSchema(u32),
+    /// other schema version (newer, or older and not migrated), which this call must not touch.
+    OtherSchema(u32),
 }
 
 /// The ordered, versioned key-value store (see `wit/*/storage.wit` for exact semantics).

@@ -1,4 +1,13 @@
-//! Per-user read state of threads, kept in step with each user's unread index and counter.
+//! Per-user read state of threads, and the one operation that keeps each user's unread index
+//! and counter in step with it: [`reconcile`].
+//!
+//! A user's read mark of a thread changes only by their own doing (reading, marking, posting),
+//! and how many messages they have not read is always exact (`ReadState::unread`). Whether the
+//! thread is *listed* for them (in their unread index, counted by their bell) follows from the
+//! mark and the thread, and `reconcile` makes it so: for the user who acts, inline; for
+//! everyone else, in batches of pending work after a change. It is idempotent and depends only
+//! on the current records, so whichever order batches run in, the lists and counters end up
+//! exact.
 
 use std::collections::BTreeMap;
 
@@ -36,20 +45,20 @@ impl UnreadCounters {
     }
 }
 
-/// Replace a user's read state of a thread whose current stamp is `stamp`, moving its entry
-/// in the user's unread index and counting the change of unread status.
+/// Store `user`'s read state of `thread` as `new` (its listing derived here), moving the
+/// thread's entry in the user's unread index and counting a change of listed status. `old` is
+/// the stored state (read in `tx`). Returns whether the listed status changed.
 pub fn store(
     tx: &mut Tx,
     user: &str,
-    order_id: &str,
+    thread: &ThreadRecord,
     old: &ReadState,
     mut new: ReadState,
-    stamp: &str,
     counters: &mut UnreadCounters,
-) {
-    new.listed_at = (new.unread > 0).then(|| stamp.to_string());
+) -> bool {
+    new.listed_at = (new.unread(thread.message_count) > 0).then(|| thread.stamp.clone());
     if new == *old {
-        return;
+        return false;
     }
     let index = keys::unread_index(user);
     if let Some(old_stamp) = &old.listed_at
@@ -57,22 +66,37 @@ pub fn store(
     {
         tx.delete(format!("{index}{old_stamp}"));
     }
-    if let Some(new_stamp) = &new.listed_at {
-        tx.put(format!("{index}{new_stamp}"), &order_id);
+    if let Some(new_stamp) = &new.listed_at
+        && old.listed_at.as_ref() != Some(new_stamp)
+    {
+        tx.put(format!("{index}{new_stamp}"), &thread.order_id);
     }
-    let delta = i64::from(new.unread > 0) - i64::from(old.unread > 0);
+    let delta = i64::from(new.listed_at.is_some()) - i64::from(old.listed_at.is_some());
     *counters.deltas.entry(user.to_string()).or_default() += delta;
-    tx.put(keys::read_state(user, order_id), &new);
+    tx.put(keys::read_state(user, &thread.order_id), &new);
+    delta != 0
 }
 
 /// `user`'s read state of `thread` (the default for a thread they have never seen).
-fn load(tx: &mut Tx, user: &str, thread: &ThreadRecord) -> Result<ReadState> {
+pub fn load(tx: &mut Tx, user: &str, thread: &ThreadRecord) -> Result<ReadState> {
     Ok(tx
         .get(&keys::read_state(user, &thread.order_id))?
         .unwrap_or_default())
 }
 
-/// Mark a thread read for `user`. Returns whether it was unread.
+/// Bring `user`'s listing of `thread` in step with their read mark. Returns whether their
+/// counter changed.
+pub fn reconcile(
+    tx: &mut Tx,
+    user: &str,
+    thread: &ThreadRecord,
+    counters: &mut UnreadCounters,
+) -> Result<bool> {
+    let old = load(tx, user, thread)?;
+    Ok(store(tx, user, thread, &old, old.clone(), counters))
+}
+
+/// Mark a thread read for `user`. Returns whether it had unread messages.
 pub fn mark_read(
     tx: &mut Tx,
     user: &str,
@@ -82,19 +106,10 @@ pub fn mark_read(
     let old = load(tx, user, thread)?;
     let new = ReadState {
         read_up_to: thread.message_count,
-        unread: 0,
         listed_at: None,
     };
-    store(
-        tx,
-        user,
-        &thread.order_id,
-        &old,
-        new,
-        &thread.stamp,
-        counters,
-    );
-    Ok(old.unread > 0)
+    store(tx, user, thread, &old, new, counters);
+    Ok(old.unread(thread.message_count) > 0)
 }
 
 /// Mark a thread unread for `user`: its latest message counts as unread. Returns whether it
@@ -106,23 +121,16 @@ pub fn mark_unread(
     counters: &mut UnreadCounters,
 ) -> Result<bool> {
     let old = load(tx, user, thread)?;
-    if old.unread > 0 || thread.message_count == 0 {
+    if old.unread(thread.message_count) > 0 || thread.message_count == 0 {
+        // Unread already; make sure it is listed (it may wait for pending work).
+        store(tx, user, thread, &old, old.clone(), counters);
         return Ok(false);
     }
     let new = ReadState {
         read_up_to: thread.message_count - 1,
-        unread: 1,
         listed_at: None,
     };
-    store(
-        tx,
-        user,
-        &thread.order_id,
-        &old,
-        new,
-        &thread.stamp,
-        counters,
-    );
+    store(tx, user, thread, &old, new, counters);
     Ok(true)
 }
 

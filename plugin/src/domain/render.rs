@@ -140,10 +140,11 @@ pub fn new_message_mail(order_number: &str, message: &Message) -> MailContent {
     )
 }
 
-/// The mail about a dispute being opened or closed.
-pub fn dispute_mail(order_number: &str, dispute: &Dispute) -> MailContent {
+/// The mail about a dispute being opened (`opened`) or closed (the dispute as stored now: a
+/// mail about its opening is the same whether or not it has closed since).
+pub fn dispute_mail(order_number: &str, dispute: &Dispute, opened: bool) -> MailContent {
     let number = one_line(order_number, 64);
-    match &dispute.closed {
+    match dispute.closed.as_ref().filter(|_| !opened) {
         None => mail(
             format!("Dispute opened on order {number}"),
             format!(

@@ -24,19 +24,41 @@ use super::ports::{Check, Entry, Page, Store, StoreError, Write};
 use super::tx;
 
 /// The layout this build reads and writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
+/// The stored version record: JSON, whatever the layout, so that every version of the addon
+/// can read it.
 #[derive(Serialize, Deserialize)]
 struct SchemaRecord {
     version: u32,
 }
 
-/// The refusal for data written by a newer addon.
-pub fn newer_data(stored: u32) -> Error {
-    Error::InvalidState(format!(
-        "the stored data has schema version {stored}, newer than this addon's {VERSION}; \
-         upgrade the addon"
-    ))
+/// The refusal for data written by another version of the addon: a newer one, or an older one
+/// until `migrate` has upgraded it.
+pub fn other_version(stored: u32) -> Error {
+    if stored > VERSION {
+        Error::InvalidState(format!(
+            "the stored data has schema version {stored}, newer than this addon's {VERSION}; \
+             upgrade the addon"
+        ))
+    } else {
+        Error::InvalidState(format!(
+            "the stored data has schema version {stored}, older than this addon's {VERSION}; \
+             run maintenance.migrate until it is done"
+        ))
+    }
+}
+
+/// The version record's bytes for `version`.
+pub fn record_bytes(version: u32) -> Vec<u8> {
+    serde_json::to_vec(&SchemaRecord { version }).expect("a record always serializes")
+}
+
+/// The version a stored record holds.
+pub fn version_of(entry: &Entry) -> Result<u32> {
+    serde_json::from_slice::<SchemaRecord>(&entry.value)
+        .map(|r| r.version)
+        .map_err(|e| Error::Storage(format!("corrupt schema record: {e}")))
 }
 
 /// What a [`Guard`] has seen of the version record during its call.
@@ -54,6 +76,8 @@ enum Seen {
 pub struct Guard<'a> {
     inner: &'a dyn Store,
     seen: Cell<Seen>,
+    /// Whether data of an older layout is let through (for `migrate` and `schema-version`).
+    allow_older: bool,
 }
 
 impl<'a> Guard<'a> {
@@ -62,6 +86,15 @@ impl<'a> Guard<'a> {
         Guard {
             inner,
             seen: Cell::new(Seen::Unknown),
+            allow_older: false,
+        }
+    }
+
+    /// Guard `inner` for a call that handles data of an older layout itself (`migrate`).
+    pub fn allowing_older(inner: &'a dyn Store) -> Self {
+        Guard {
+            allow_older: true,
+            ..Guard::new(inner)
         }
     }
 
@@ -70,10 +103,9 @@ impl<'a> Guard<'a> {
         let seen = match entry {
             None => Seen::Absent,
             Some(entry) => {
-                let record: SchemaRecord =
-                    tx::decode(entry).map_err(|e| StoreError::Failed(e.to_string()))?;
-                if record.version > VERSION {
-                    return Err(StoreError::NewerSchema(record.version));
+                let version = version_of(entry).map_err(|e| StoreError::Failed(e.to_string()))?;
+                if version != VERSION && !(self.allow_older && version < VERSION) {
+                    return Err(StoreError::OtherSchema(version));
                 }
                 Seen::Present(entry.version)
             }
@@ -92,7 +124,7 @@ impl<'a> Guard<'a> {
     }
 
     /// The schema version of the stored data, recording the current one in a store without
-    /// addon data. (Version 1 is the first layout, so there is nothing to migrate yet.)
+    /// addon data (older data is reported as it is: `migrate` upgrades it).
     pub fn ensure_recorded(&self) -> Result<u32> {
         if self.ensure_seen().map_err(tx::storage_error)? == Seen::Absent {
             match self.commit(&[], &[]) {
@@ -104,8 +136,7 @@ impl<'a> Guard<'a> {
         }
         let entry = self.inner.get(keys::SCHEMA).map_err(tx::storage_error)?;
         self.observe(entry.as_ref()).map_err(tx::storage_error)?;
-        let record: Option<SchemaRecord> = entry.as_ref().map(tx::decode).transpose()?;
-        Ok(record.map_or(VERSION, |r| r.version))
+        entry.as_ref().map_or(Ok(VERSION), version_of)
     }
 }
 
@@ -161,7 +192,7 @@ impl Store for Guard<'_> {
                 });
                 writes.push(Write {
                     key: keys::SCHEMA.to_string(),
-                    value: Some(tx::encode(&SchemaRecord { version: VERSION })),
+                    value: Some(record_bytes(VERSION)),
                 });
             }
         }

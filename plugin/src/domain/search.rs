@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use super::error::Result;
 use super::keys::{self, Scope};
 use super::tx::Tx;
+use super::work::Work;
 
 /// Longer words are cut to this many characters (in indexing and in queries alike).
 const MAX_WORD_CHARS: usize = 40;
@@ -54,44 +55,39 @@ pub fn message_words(body: &str, author_name: &str, order_number: &str) -> BTree
 
 /// A word's entry moves to a thread's newer activity only once it is at least this much older:
 /// search results are ordered by newest matching activity to within this resolution. Moving
-/// every word of every message costs 7 writes per word (3 scopes × delete + put, and its
-/// position), three quarters of a post's writes; with it, a conversation going on within the
-/// hour writes only the words that are new to the thread.
+/// every word of every message would cost seven writes per word; with it, a conversation going
+/// on within the hour writes only the words that are new to the thread.
 pub const RESOLUTION_MS: i64 = 60 * 60 * 1000;
 
-/// Index the thread's `words` at `stamp` (the time of the message that carries them): words new
-/// to the thread are added; words indexed at least [`RESOLUTION_MS`] earlier move to `stamp`.
-pub fn index_words(
-    tx: &mut Tx,
-    order_id: &str,
-    scopes: &[Scope],
-    words: &BTreeSet<String>,
-    stamp: &str,
-) -> Result<()> {
+/// Index `words` of the change `work` (a batch of them) at the change's stamp: words new to the
+/// thread are added; words indexed at least [`RESOLUTION_MS`] earlier move to the stamp. A word
+/// already indexed at a later stamp stays there (changes may be applied out of order).
+pub fn index_words(tx: &mut Tx, work: &Work, words: &[String]) -> Result<()> {
+    let order_id = &work.order_id;
+    let mut scopes = vec![Scope::Staff, Scope::Customer(work.customer_id.clone())];
+    if let Some(v) = &work.order_vendor_id {
+        scopes.push(Scope::Vendor(v.clone()));
+    }
+    let stamp = &work.stamp;
     let now = keys::stamp_time(stamp).unwrap_or(0);
     let word_keys: Vec<String> = words
         .iter()
         .map(|w| keys::thread_word(order_id, w))
         .collect();
-    // Only appends to this thread write these keys, and they all check the thread record,
-    // so reading them untracked is safe.
-    let previous: Vec<Option<String>> = super::tx::read_many(tx.store(), &word_keys)?;
+    let previous: Vec<Option<String>> = tx.get_many(&word_keys)?;
     for ((word, word_key), previous) in words.iter().zip(word_keys).zip(previous) {
-        let recent = previous
-            .as_deref()
-            .and_then(keys::stamp_time)
-            .is_some_and(|at| now - at < RESOLUTION_MS);
-        if recent {
+        let at = previous.as_deref().and_then(keys::stamp_time);
+        if at.is_some_and(|at| now - at < RESOLUTION_MS) {
             continue;
         }
-        for scope in scopes {
+        for scope in &scopes {
             let index = keys::keyword_index(scope, word);
             if let Some(old) = &previous {
                 tx.delete(format!("{index}{old}"));
             }
-            tx.put(format!("{index}{stamp}"), &order_id);
+            tx.put(format!("{index}{stamp}"), order_id);
         }
-        tx.put(word_key, &stamp);
+        tx.put(word_key, stamp);
     }
     Ok(())
 }

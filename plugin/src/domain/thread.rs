@@ -1,21 +1,21 @@
 //! Appending a message to an order's thread: the one write path shared by posts and dispute
-//! events. Everything that depends on the message is written in the same transaction: the
-//! thread record, the activity, dispute and keyword indexes of every scope, each viewer's read
-//! state, unread index and counter, the dispute counters, and the outbox entries for mail and
-//! notifications.
-
-use std::collections::BTreeMap;
+//! events. Its commit holds a bounded set of writes whatever the number of users and words:
+//! the message, the thread record, the activity and dispute indexes and counters of the
+//! thread's three scopes, the author's read state, and one [`Work`] item with everything else
+//! (the other users' unread state, the keyword index, mail and notifications; see `work`).
 
 use super::call::{Call, OrderRef};
 use super::error::Result;
-use super::keys::{self, Scope};
-use super::model::{Dispute, Message, MessageKind, Timestamp};
-use super::outbox::{DisputeChange, Event, NewMessage, OutboxWriter, Pending, UserCounts};
+use super::keys;
+use super::messaging;
+use super::model::{Dispute, Message, MessageKind, Mode, Role, Timestamp};
+use super::outbox::{About, DisputeChange, Event, NewMessage, UserCounts};
 use super::read_state::{self, UnreadCounters};
 use super::records::{Latest, ReadState, ThreadRecord};
 use super::render;
 use super::search;
 use super::tx::Tx;
+use super::work::{Party, Phase, Work};
 
 /// What the appended message records.
 #[derive(Clone, Debug)]
@@ -49,10 +49,10 @@ impl Change {
     }
 }
 
-/// The appended message and the outbox entries to deliver once the transaction commits.
+/// The appended message and the key of the work it left.
 pub struct Appended {
     pub message: Message,
-    pub outbox: Vec<Pending>,
+    pub work: String,
 }
 
 /// Append a message by the call's actor to `order`'s thread (`thread`: its record, if the
@@ -77,7 +77,7 @@ pub fn append(
         body: change.body(),
         created_at: now,
     };
-    tx.put(keys::message(&order.id, seq), &message);
+    messaging::store_message(tx, &message);
 
     // The thread record.
     let stamp = keys::stamp(now, &order.id);
@@ -141,55 +141,41 @@ pub fn append(
             );
         }
     }
-    let words = search::message_words(&message.body, &message.author_name, &order.number);
-    search::index_words(tx, &order.id, &scopes, &words, &stamp)?;
-
-    // Read states: one more unread message for every viewer but the author, who has now read
-    // the whole thread.
-    let mut users = call.viewers(order)?;
-    if !users.iter().any(|(u, _)| *u == actor.id) {
-        users.push((actor.id.clone(), call.scope()?));
-    }
-    let state_keys: Vec<String> = users
-        .iter()
-        .map(|(u, _)| keys::read_state(u, &order.id))
-        .collect();
-    let states = tx.get_many::<ReadState>(&state_keys)?;
+    // The author has read the whole thread now (their own message included).
     let mut counters = UnreadCounters::default();
-    for ((user, _), old) in users.iter().zip(states) {
-        let old = old.unwrap_or_default();
-        let new = if *user == actor.id {
-            ReadState {
-                read_up_to: seq,
-                unread: 0,
-                listed_at: None,
-            }
-        } else {
-            ReadState {
-                unread: old.unread.saturating_add(1),
-                ..old.clone()
-            }
-        };
-        read_state::store(tx, user, &order.id, &old, new, &stamp, &mut counters);
+    let author_state = read_state::load(tx, &actor.id, &record)?;
+    let read_all = ReadState {
+        read_up_to: seq,
+        listed_at: None,
+    };
+    read_state::store(
+        tx,
+        &actor.id,
+        &record,
+        &author_state,
+        read_all,
+        &mut counters,
+    );
+    let author_unread = counters.apply(tx)?.pop().map(|(_, count)| count);
+    let author_scope = call.scope()?;
+    let mut bells = Vec::new();
+    let author_count = match author_unread {
+        Some(count) => Some(count),
+        None if was_open != now_open => {
+            Some(tx.peek(&keys::unread_counter(&actor.id))?.unwrap_or(0))
+        }
+        None => None,
+    };
+    if let Some(count) = author_count {
+        bells.push(UserCounts {
+            user: actor.id.clone(),
+            counts: read_state::bell(tx, &author_scope, count)?,
+        });
     }
-    let unread_changed: BTreeMap<String, u32> = counters.apply(tx)?.into_iter().collect();
 
-    // The outbox: mail and a notification for the other parties taking part (not the author,
-    // nor the author's own team, who see the message as unread), and new bell counts for
-    // everyone whose counts changed.
-    let staff_take_part = call.staff_take_part(order, was_open || now_open);
-    let author_party = call.scope()?;
-    let recipients: Vec<String> = users
-        .iter()
-        .filter(|(_, party)| *party != author_party)
-        .filter(|(_, party)| *party != Scope::Staff || staff_take_part)
-        .map(|(u, _)| u.clone())
-        .collect();
-    let anchor = format!("{}/{seq:012}", keys::esc(&order.id));
-    let mut outbox = OutboxWriter::new(now, &anchor, &order.id);
-    let (mail, event) = match &change {
+    // Everything else follows as pending work.
+    let (event, about) = match &change {
         Change::Post { .. } => (
-            render::new_message_mail(&order.number, &message),
             Event::NewMessage(NewMessage {
                 order_id: order.id.clone(),
                 order_number: order.number.clone(),
@@ -199,37 +185,64 @@ pub fn append(
                 excerpt: render::excerpt(&message.body),
                 created_at: now,
             }),
+            About::Message {
+                order_id: order.id.clone(),
+                order_number: order.number.clone(),
+                seq,
+            },
         ),
-        Change::DisputeOpened(d) => (
-            render::dispute_mail(&order.number, d),
-            Event::DisputeOpened(dispute_change(order, d)),
-        ),
-        Change::DisputeClosed(d) => (
-            render::dispute_mail(&order.number, d),
-            Event::DisputeClosed(dispute_change(order, d)),
-        ),
+        Change::DisputeOpened(d) | Change::DisputeClosed(d) => {
+            let opened = matches!(change, Change::DisputeOpened(_));
+            let change = dispute_change(order, d);
+            (
+                if opened {
+                    Event::DisputeOpened(change)
+                } else {
+                    Event::DisputeClosed(change)
+                },
+                About::Dispute {
+                    order_id: order.id.clone(),
+                    order_number: order.number.clone(),
+                    number: d.number,
+                    opened,
+                },
+            )
+        }
     };
-    outbox.mail(tx, recipients.clone(), mail);
-    outbox.push(tx, recipients, event);
-    let mut counts = Vec::new();
-    for (user, scope) in &users {
-        let unread = match unread_changed.get(user) {
-            Some(count) => *count,
-            None if was_open != now_open => tx.peek(&keys::unread_counter(user))?.unwrap_or(0),
-            None => continue,
-        };
-        counts.push(UserCounts {
-            user: user.clone(),
-            counts: read_state::bell(tx, scope, unread)?,
-        });
-    }
-    if !counts.is_empty() {
-        outbox.counts(tx, counts);
-    }
-
+    let vendors_take_part = call.settings.mode == Mode::SeparateShops;
+    let work = Work {
+        order_id: order.id.clone(),
+        order_number: order.number.clone(),
+        seq,
+        at: now,
+        event,
+        about,
+        author_id: actor.id.clone(),
+        author_party: match actor.role {
+            Role::Customer => Party::Customer,
+            Role::Vendor(_) => Party::Vendor,
+            Role::Admin => Party::Staff,
+        },
+        customer_id: order.customer_id.clone(),
+        order_vendor_id: order.vendor_id.clone(),
+        vendor_id: order.vendor_id.clone().filter(|_| vendors_take_part),
+        staff_take_part: call.staff_take_part(order, was_open || now_open),
+        dispute_changed: was_open != now_open,
+        stamp: stamp.clone(),
+        words: search::message_words(&message.body, &message.author_name, &order.number)
+            .into_iter()
+            .collect(),
+        phase: Phase::Customer,
+        next: 0,
+        mail_to: Vec::new(),
+        bells,
+        written: 0,
+    };
+    let work_key = work.key();
+    tx.put(work_key.clone(), &work);
     Ok(Appended {
         message,
-        outbox: outbox.into_entries(),
+        work: work_key,
     })
 }
 

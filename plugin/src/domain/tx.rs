@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::{Error, Result};
 use super::ports::{Check, Entry, Env, Page, Store, StoreError, Write};
+use super::records;
 use super::schema;
 
 /// How many times an operation is attempted before giving up with `conflict`.
@@ -22,17 +23,16 @@ pub fn storage_error(e: StoreError) -> Error {
         StoreError::Conflict(key) => Error::Conflict(format!("concurrent update of {key}")),
         StoreError::Unavailable(m) => Error::Storage(format!("storage unavailable: {m}")),
         StoreError::Failed(m) => Error::Storage(m),
-        StoreError::NewerSchema(version) => schema::newer_data(version),
+        StoreError::OtherSchema(version) => schema::other_version(version),
     }
 }
 
 pub fn decode<T: DeserializeOwned>(entry: &Entry) -> Result<T> {
-    serde_json::from_slice(&entry.value)
-        .map_err(|e| Error::Storage(format!("corrupt record at {}: {e}", entry.key)))
+    records::decode(&entry.key, &entry.value)
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).expect("records always serialize")
+    records::encode(value)
 }
 
 /// Read one record outside a transaction.
@@ -123,8 +123,9 @@ impl<'a> Tx<'a> {
         Ok(self.get_many::<T>(&[key.to_string()])?.pop().flatten())
     }
 
-    /// Read several records at once (tracked like [`Tx::get`]).
-    pub fn get_many<T: DeserializeOwned>(&mut self, keys: &[String]) -> Result<Vec<Option<T>>> {
+    /// Read these keys now, in one call, tracked as [`Tx::get`] tracks them: for an operation
+    /// that knows upfront what it will read.
+    pub fn prefetch(&mut self, keys: &[String]) -> Result<()> {
         let missing: Vec<String> = keys
             .iter()
             .filter(|k| !self.writes.contains_key(*k) && !self.reads.contains_key(*k))
@@ -136,18 +137,19 @@ impl<'a> Tx<'a> {
                 self.reads.insert(key, entry);
             }
         }
+        Ok(())
+    }
+
+    /// Read several records at once (tracked like [`Tx::get`]).
+    pub fn get_many<T: DeserializeOwned>(&mut self, keys: &[String]) -> Result<Vec<Option<T>>> {
+        self.prefetch(keys)?;
         keys.iter()
             .map(|key| {
                 let bytes = match self.writes.get(key) {
                     Some(pending) => pending.as_deref(),
                     None => self.reads[key].as_ref().map(|e| e.value.as_slice()),
                 };
-                bytes
-                    .map(|b| {
-                        serde_json::from_slice(b)
-                            .map_err(|e| Error::Storage(format!("corrupt record at {key}: {e}")))
-                    })
-                    .transpose()
+                bytes.map(|b| records::decode(key, b)).transpose()
             })
             .collect()
     }

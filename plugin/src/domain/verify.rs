@@ -1,20 +1,26 @@
 //! Maintenance: recompute every index and counter from the data it derives from and report
-//! each difference. Read-only, and the one operation that walks the whole store, a page of
-//! records per call, phase after phase (one phase per key prefix).
+//! each difference, and every key and value beyond the storage bounds. Read-only, and the one
+//! operation that walks the whole store, a page of records per call, phase after phase (one
+//! phase per key prefix).
+//!
+//! Pending work is a difference too (its effects are not applied yet): run it when
+//! `deliver-pending` has nothing left.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::call::{Call, OrderRef};
 use super::error::Result;
 use super::keys::{self, Scope};
-use super::model::{Dispute, Message};
+use super::messaging;
+use super::model::Dispute;
 use super::outbox::OutboxRecord;
-use super::ports::{Entry, Env};
+use super::ports::{Entry, Env, Store};
 use super::records::{IdempotencyRecord, ReadState, ThreadRecord};
 use super::render;
 use super::search;
 use super::tx::{self, decode};
 use super::validate;
+use super::work::Work;
 
 /// Problems listed per call at most; the rest are only counted.
 const MAX_LISTED: usize = 100;
@@ -48,10 +54,33 @@ impl VerifyReport {
             self.more_problems += 1;
         }
     }
+
+    /// Report `entry` if it is beyond the storage bounds.
+    fn bounds(&mut self, entry: &Entry) {
+        if !keys::within_bounds(&entry.key) {
+            self.problem(
+                &entry.key,
+                format!(
+                    "the key is not printable ASCII of at most {} bytes",
+                    keys::MAX_KEY_BYTES
+                ),
+            );
+        }
+        if entry.value.len() > keys::MAX_VALUE_BYTES {
+            self.problem(
+                &entry.key,
+                format!(
+                    "the value holds {} bytes, more than {}",
+                    entry.value.len(),
+                    keys::MAX_VALUE_BYTES
+                ),
+            );
+        }
+    }
 }
 
 /// The phases, in order: the prefix each walks.
-const PHASES: [&str; 11] = [
+const PHASES: [&str; 12] = [
     keys::THREADS,
     keys::ACTIVITY_INDEXES,
     keys::DISPUTE_INDEXES,
@@ -61,6 +90,7 @@ const PHASES: [&str; 11] = [
     keys::UNREAD_INDEXES,
     keys::UNREAD_COUNTERS,
     keys::IDEMPOTENCY,
+    keys::WORK,
     keys::OUTBOX,
     keys::DEAD_LETTERS,
 ];
@@ -90,18 +120,19 @@ pub fn verify(env: &Env, cursor: Option<&str>, limit: u32) -> Result<VerifyRepor
         let want = limit - report.checked;
         let page = tx::scan(env.store, PHASES[phase], after.as_deref(), want, false)?;
         for entry in &page.entries {
+            report.bounds(entry);
             checker.check(phase, entry, &mut report)?;
         }
         report.checked += page.entries.len() as u32;
         if let Some(last) = page.entries.last() {
             after = Some(last.key.clone());
         }
-        if page.more {
+        if page.more
+            && let Some(after) = &after
+        {
             // The page is full, or the store paged short: continue from here next call.
-            if let Some(after) = &after {
-                report.next_cursor = Some(format!("{phase}:{after}"));
-                return Ok(report);
-            }
+            report.next_cursor = Some(format!("{phase}:{after}"));
+            return Ok(report);
         }
         phase += 1;
         after = None;
@@ -135,28 +166,36 @@ impl Expected {
     }
 }
 
+/// The component of a key after `family` and up to the next `/` (an encoded id), and the rest.
+fn split_component<'k>(key: &'k str, family: &str) -> (&'k str, &'k str) {
+    let rest = &key[family.len().min(key.len())..];
+    rest.split_once('/').unwrap_or((rest, ""))
+}
+
 impl Checker<'_> {
-    fn store(&self) -> &dyn super::ports::Store {
+    fn store(&self) -> &dyn Store {
         self.env.store
     }
 
-    fn thread(&self, order_id: &str) -> Result<Option<Expected>> {
-        Ok(
-            tx::read::<ThreadRecord>(self.store(), &keys::thread(order_id))?.map(|thread| {
-                let scopes = Call::scopes_of(&OrderRef::from(&thread));
-                Expected { thread, scopes }
-            }),
-        )
+    /// The thread at `T/{component}` (an encoded order id).
+    fn thread_at(&self, order_component: &str) -> Result<Option<Expected>> {
+        let key = format!("{}{order_component}", keys::THREADS);
+        Ok(tx::read::<ThreadRecord>(self.store(), &key)?.map(|thread| {
+            let scopes = Call::scopes_of(&OrderRef::from(&thread));
+            Expected { thread, scopes }
+        }))
     }
 
-    /// Scan a whole prefix in chunks.
-    fn scan_all(&self, prefix: &str, mut each: impl FnMut(&Entry) -> Result<()>) -> Result<()> {
+    fn thread(&self, order_id: &str) -> Result<Option<Expected>> {
+        self.thread_at(&keys::id(order_id))
+    }
+
+    /// Scan a whole prefix, a page at a time.
+    fn scan_pages(&self, prefix: &str, mut each: impl FnMut(&[Entry]) -> Result<()>) -> Result<()> {
         let mut after: Option<String> = None;
         loop {
             let page = tx::scan(self.store(), prefix, after.as_deref(), CHUNK, false)?;
-            for e in &page.entries {
-                each(e)?;
-            }
+            each(&page.entries)?;
             match page.entries.last() {
                 Some(last) if page.more => after = Some(last.key.clone()),
                 _ => return Ok(()),
@@ -187,17 +226,12 @@ impl Checker<'_> {
             keys::READ_STATES => self.check_read_state(entry, report),
             keys::UNREAD_INDEXES => {
                 let order_id: String = decode(entry)?;
-                let rest = &key[keys::UNREAD_INDEXES.len()..];
-                let (user, stamp) = rest.split_once('/').unwrap_or((rest, ""));
-                let state: Option<ReadState> = tx::read(
-                    self.store(),
-                    &keys::read_state(&keys::unesc(user), &order_id),
-                )?;
+                let (user, stamp) = split_component(key, keys::UNREAD_INDEXES);
+                let state_key = format!("{}{user}/{}", keys::READ_STATES, keys::id(&order_id));
+                let state: Option<ReadState> = tx::read(self.store(), &state_key)?;
                 match state {
-                    Some(s) if s.unread > 0 && s.listed_at.as_deref() == Some(stamp) => {}
-                    _ => {
-                        report.problem(key, "lists a thread its user has no unread state for here")
-                    }
+                    Some(s) if s.listed_at.as_deref() == Some(stamp) => {}
+                    _ => report.problem(key, "lists a thread its user's read state does not"),
                 }
                 Ok(())
             }
@@ -217,6 +251,16 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
+            keys::WORK => {
+                match decode::<Work>(entry) {
+                    Ok(_) => report.problem(
+                        key,
+                        "pending work is not applied yet (run deliver-pending until done)",
+                    ),
+                    Err(e) => report.problem(key, e.to_string()),
+                }
+                Ok(())
+            }
             _ => {
                 // Outbox and dead letters: each record must be readable.
                 if let Err(e) = decode::<OutboxRecord>(entry) {
@@ -227,8 +271,8 @@ impl Checker<'_> {
         }
     }
 
-    /// A counter (`dc/{scope}` or `uc/{user}`) against the entries of the index it counts
-    /// (`dx/{scope}/` or `ux/{user}/`).
+    /// A counter (`XC/{scope}` or `UC/{user}`) against the entries of the index it counts
+    /// (`X/{scope}/` or `U/{user}/`).
     fn check_counter(
         &self,
         entry: &Entry,
@@ -239,8 +283,8 @@ impl Checker<'_> {
         let owner = entry.key.split_once('/').map_or("", |(_, rest)| rest);
         let counted = decode::<u32>(entry)?;
         let mut listed = 0u32;
-        self.scan_all(&format!("{index_family}{owner}/"), |_| {
-            listed += 1;
+        self.scan_pages(&format!("{index_family}{owner}/"), |page| {
+            listed += page.len() as u32;
             Ok(())
         })?;
         if counted != listed {
@@ -260,20 +304,34 @@ impl Checker<'_> {
         if keys::thread(order) != key {
             report.problem(key, format!("holds the thread of order {order:?}"));
         }
-        // Messages: 1..=n without gaps, and the latest as recorded.
+        // Messages: 1..=n without gaps, whole (chunks included), and the latest as recorded.
         let mut seq = 0u64;
-        let mut last: Option<Message> = None;
+        let mut last = None;
         let mut word_times: BTreeMap<String, i64> = BTreeMap::new();
-        self.scan_all(&keys::messages(order), |e| {
-            let m: Message = decode(e)?;
-            seq += 1;
-            if m.seq != seq || m.order_id != *order {
-                report.problem(&e.key, format!("expected message {seq} of order {order:?}"));
+        self.scan_pages(&keys::messages(order), |page| {
+            for e in page {
+                report.bounds(e);
             }
-            for w in search::message_words(&m.body, &m.author_name, &thread.order_number) {
-                word_times.insert(w, m.created_at);
+            let messages = match messaging::load_messages(self.store(), order, page) {
+                Ok(messages) => messages,
+                Err(e) => {
+                    report.problem(key, e.to_string());
+                    return Ok(());
+                }
+            };
+            for m in messages {
+                seq += 1;
+                if m.seq != seq {
+                    report.problem(
+                        &keys::message(order, m.seq),
+                        format!("expected message {seq} of order {order:?}"),
+                    );
+                }
+                for w in search::message_words(&m.body, &m.author_name, &thread.order_number) {
+                    word_times.insert(keys::word(&w).into_owned(), m.created_at);
+                }
+                last = Some(m);
             }
-            last = Some(m);
             Ok(())
         })?;
         if seq != thread.message_count {
@@ -302,14 +360,17 @@ impl Checker<'_> {
         // Disputes: numbered 1..=count, only the last may be open, and it is the one recorded.
         let mut number = 0u32;
         let mut open = None;
-        self.scan_all(&keys::disputes(order), |e| {
-            let d: Dispute = decode(e)?;
-            number += 1;
-            if d.number != number {
-                report.problem(&e.key, format!("expected dispute {number}"));
-            }
-            if d.closed.is_none() {
-                open = Some(d.number);
+        self.scan_pages(&keys::disputes(order), |page| {
+            for e in page {
+                report.bounds(e);
+                let d: Dispute = decode(e)?;
+                number += 1;
+                if d.number != number {
+                    report.problem(&e.key, format!("expected dispute {number}"));
+                }
+                if d.closed.is_none() {
+                    open = Some(d.number);
+                }
             }
             Ok(())
         })?;
@@ -334,22 +395,26 @@ impl Checker<'_> {
         // Keywords: every word of the thread, at the stamp of its latest occurrence (to within
         // the index's resolution).
         let mut indexed_words = BTreeSet::new();
-        self.scan_all(&format!("kt/{}/", keys::esc(order)), |e| {
-            let word = e.key.rsplit('/').next().unwrap_or_default().to_string();
-            let stamp: String = decode(e)?;
-            let at = keys::stamp_time(&stamp).unwrap_or(i64::MIN);
-            match word_times.get(&word) {
-                Some(latest)
-                    if keys::stamp(at, order) == stamp
-                        && at <= *latest
-                        && *latest - at < search::RESOLUTION_MS => {}
-                Some(_) => report.problem(&e.key, "is not at the word's latest occurrence"),
-                None => report.problem(&e.key, "names a word no message of the thread has"),
+        let words_prefix = keys::thread_words(order);
+        self.scan_pages(&words_prefix, |page| {
+            for e in page {
+                report.bounds(e);
+                let word = e.key[words_prefix.len()..].to_string();
+                let stamp: String = decode(e)?;
+                let at = keys::stamp_time(&stamp).unwrap_or(i64::MIN);
+                match word_times.get(&word) {
+                    Some(latest)
+                        if keys::stamp(at, order) == stamp
+                            && at <= *latest
+                            && *latest - at < search::RESOLUTION_MS => {}
+                    Some(_) => report.problem(&e.key, "is not at the word's latest occurrence"),
+                    None => report.problem(&e.key, "names a word no message of the thread has"),
+                }
+                for scope in &expected.scopes {
+                    must_exist.push(format!("K/{}/{word}/{stamp}", scope.key()));
+                }
+                indexed_words.insert(word);
             }
-            for scope in &expected.scopes {
-                must_exist.push(format!("{}{stamp}", keys::keyword_index(scope, &word)));
-            }
-            indexed_words.insert(word);
             Ok(())
         })?;
         for word in word_times.keys().filter(|w| !indexed_words.contains(*w)) {
@@ -392,13 +457,11 @@ impl Checker<'_> {
             return Ok(());
         };
         let implied = e.scopes.iter().any(|scope| {
-            let prefix = format!("kx/{}/", scope.key());
+            let prefix = format!("K/{}/", scope.key());
             entry.key.strip_prefix(&prefix).is_some_and(|rest| {
                 let (word, stamp) = rest.split_once('/').unwrap_or((rest, ""));
-                let recorded: Option<String> =
-                    tx::read(self.store(), &keys::thread_word(&order_id, word))
-                        .ok()
-                        .flatten();
+                let word_key = format!("{}{word}", keys::thread_words(&order_id));
+                let recorded: Option<String> = tx::read(self.store(), &word_key).ok().flatten();
                 recorded.as_deref() == Some(stamp)
             })
         });
@@ -414,21 +477,18 @@ impl Checker<'_> {
     fn check_read_state(&self, entry: &Entry, report: &mut VerifyReport) -> Result<()> {
         let key = entry.key.as_str();
         let state: ReadState = decode(entry)?;
-        let rest = &key[keys::READ_STATES.len()..];
-        let (user, order) = rest.split_once('/').unwrap_or((rest, ""));
-        let (user, order) = (keys::unesc(user), keys::unesc(order));
-        let Some(e) = self.thread(&order)? else {
+        let (user, order) = split_component(key, keys::READ_STATES);
+        let Some(e) = self.thread_at(order)? else {
             report.problem(key, "is for an order without thread");
             return Ok(());
         };
-        if state.read_up_to > e.thread.message_count
-            || u64::from(state.unread) > e.thread.message_count
-        {
-            report.problem(key, "counts beyond the thread's messages");
+        let count = e.thread.message_count;
+        if state.read_up_to > count {
+            report.problem(key, "reads beyond the thread's messages");
         }
-        match (&state.listed_at, state.unread > 0) {
+        match (&state.listed_at, state.unread(count) > 0) {
             (Some(stamp), true) => {
-                let listed = format!("{}{stamp}", keys::unread_index(&user));
+                let listed = format!("{}{user}/{stamp}", keys::UNREAD_INDEXES);
                 if !self.exists(&listed)? {
                     report.problem(
                         &listed,
@@ -437,7 +497,8 @@ impl Checker<'_> {
                 }
             }
             (None, false) => {}
-            _ => report.problem(key, "its unread count and unread-index position disagree"),
+            (Some(_), false) => report.problem(key, "is listed as unread, yet all is read"),
+            (None, true) => report.problem(key, "has unread messages, yet is not listed"),
         }
         Ok(())
     }
