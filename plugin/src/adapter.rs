@@ -340,7 +340,7 @@ macro_rules! wit_conversions {
                 maintenance::OutboxEntry {
                     summary: p.record.summary(),
                     recipients: p.record.recipients().to_vec(),
-                    key: p.id,
+                    key: p.record.idempotency_key(&p.id).to_string(),
                     kind: match p.record.payload {
                         outbox::Payload::Mail { .. } | outbox::Payload::Rendered(_) => {
                             maintenance::OutboxKind::Mail

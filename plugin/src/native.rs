@@ -171,6 +171,16 @@ impl<T: AddonView> Native<T> {
         Ok(op(&env).map(Into::into).map_err(Into::into))
     }
 
+    /// Runs `op` on the platform's store without the schema guard (`migrate` handles the
+    /// schema record itself).
+    fn run_unguarded<R, U: Into<R>>(
+        &mut self,
+        op: impl FnOnce(&dyn ports::Store) -> domain::Result<U>,
+    ) -> anyhow::Result<Result<R, Error>> {
+        let ports = Ports(self.platform.imports());
+        Ok(op(&ports).map(Into::into).map_err(Into::into))
+    }
+
     /// [`Native::run`] on behalf of `actor`.
     fn run_as<R, U: Into<R>>(
         &mut self,
@@ -249,6 +259,9 @@ macro_rules! operations {
     (@run $self:ident, as_host, $cx:ident, $body:expr $(, $rest:ident)*) => {
         $self.run(|$cx| $body)
     };
+    (@run $self:ident, as_store, $cx:ident, $body:expr $(, $rest:ident)*) => {
+        $self.run_unguarded(|$cx| $body)
+    };
 }
 
 operations! {
@@ -310,5 +323,5 @@ operations! {
         = as_host |env| dmaint::verify(env, cursor, limit);
     /// `maintenance.migrate`.
     fn migrate(cursor: Option<&str>, limit: u32) -> MigrateReport
-        = as_host |env| dmaint::migrate(env, cursor, limit);
+        = as_store |store| dmaint::migrate(store, cursor, limit);
 }

@@ -12,6 +12,7 @@ mod faults;
 mod guest_faults;
 mod inbox;
 mod messaging;
+mod migrate;
 mod model;
 mod modes;
 mod notifications;

@@ -263,6 +263,37 @@ pub fn verify_all(session: &mut Session, page: u32, keep: usize) -> Result<Verif
     Ok(totals)
 }
 
+/// What migrating the whole store did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MigrateTotals {
+    /// The schema version the data had.
+    pub from_version: u32,
+    /// The schema version it has now.
+    pub to_version: u32,
+    /// Records moved.
+    pub migrated: u64,
+    /// `migrate` calls made.
+    pub calls: u32,
+}
+
+/// Runs `maintenance.migrate` until the store is upgraded, `page` records a call.
+pub fn migrate_all(session: &mut Session, page: u32) -> Result<MigrateTotals> {
+    let mut totals = MigrateTotals::default();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_CALLS {
+        let report = accepted(session.migrate(cursor.as_deref(), page))?;
+        totals.from_version = report.from_version;
+        totals.to_version = report.to_version;
+        totals.migrated += u64::from(report.migrated);
+        totals.calls += 1;
+        cursor = report.next_cursor;
+        if cursor.is_none() {
+            return Ok(totals);
+        }
+    }
+    anyhow::bail!("migrate was still not done after {MAX_CALLS} calls")
+}
+
 /// Parses `all`, `unread` or `disputes` (also `open-disputes`).
 pub fn parse_filter(s: &str) -> Result<Filter> {
     match s {

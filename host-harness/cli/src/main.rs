@@ -12,6 +12,7 @@ mod inbox;
 mod inspect;
 mod logging;
 mod messages;
+mod migrate;
 mod orders;
 mod outbox;
 mod output;
@@ -157,6 +158,8 @@ enum Command {
     Deliver(outbox::DeliverArgs),
     /// Check that every index and counter agrees with the data (maintenance.verify).
     Verify(verify::VerifyArgs),
+    /// Upgrade a store written by an older addon to this one's layout (maintenance.migrate).
+    Migrate(migrate::MigrateArgs),
     /// Show or change the directory: orders, staff, vendors and their users, customers, mode.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
@@ -218,6 +221,7 @@ fn run(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Outbox(args) => outbox::outbox(ctx, args),
         Command::Deliver(args) => outbox::deliver(ctx, args),
         Command::Verify(args) => verify::run(ctx, args),
+        Command::Migrate(args) => migrate::run(ctx, args),
         Command::Directory(command) => directory::run(ctx, command),
         Command::Seed(args) => seed::run(ctx, args),
         Command::Scenario(args) => scenario::command(ctx, args),

@@ -176,7 +176,8 @@ impl maintenance::Guest for Addon {
     }
 
     fn migrate(cursor: Option<String>, limit: u32) -> Result<maintenance::MigrateReport, Error> {
-        Ok(with_env(|env| domain::maintenance::migrate(env, cursor.as_deref(), limit))?.into())
+        // Unguarded: migrate is the one operation that handles the schema record itself.
+        Ok(domain::maintenance::migrate(&host::HostStore, cursor.as_deref(), limit)?.into())
     }
 }
 

@@ -8,7 +8,7 @@ use super::validate;
 use super::verify::{self, VerifyReport};
 
 /// The largest batch a maintenance call takes.
-const MAX_BATCH: u32 = Limits::CEILING.max_page_size;
+pub(super) const MAX_BATCH: u32 = Limits::CEILING.max_page_size;
 
 /// Batches of pending work one `deliver-pending` call applies at most (each one commit).
 pub const WORK_BATCHES: u32 = 8;
@@ -60,19 +60,4 @@ pub struct MigrateReport {
     pub next_cursor: Option<String>,
 }
 
-/// Upgrade older data, a batch of at most `limit` (1 to 500) records per call. (This layout is
-/// the first: there is nothing older to upgrade yet, so it reads the version and reports.)
-pub fn migrate(env: &Env, cursor: Option<&str>, limit: u32) -> Result<MigrateReport> {
-    validate::limit(limit, MAX_BATCH)?;
-    if cursor.is_some() {
-        return Err(validate::bad_cursor());
-    }
-    // Any read goes through the schema guard, which refuses data of a newer layout.
-    super::tx::read::<serde_json::Value>(env.store, super::keys::SCHEMA)?;
-    Ok(MigrateReport {
-        from_version: super::schema::VERSION,
-        to_version: super::schema::VERSION,
-        migrated: 0,
-        next_cursor: None,
-    })
-}
+pub use super::migrate::migrate;

@@ -135,8 +135,9 @@ fn replay(
     Ok((message, None))
 }
 
-/// Write `message`: its record with the body's start, and the rest of a long body in chunks.
-pub fn store_message(tx: &mut Tx, message: &Message) {
+/// A message as stored: its record with the body's start, and the rest of a long body in the
+/// chunks that follow it (`keys::body_chunk`).
+pub fn stored_form(message: &Message) -> (StoredMessage, Vec<String>) {
     let mut parts = split_body(&message.body).into_iter();
     let first = parts.next().unwrap_or_default();
     let rest: Vec<String> = parts.collect();
@@ -151,8 +152,14 @@ pub fn store_message(tx: &mut Tx, message: &Message) {
         chunks: rest.len() as u8,
         body: first,
     };
+    (stored, rest)
+}
+
+/// Write `message` in its stored form.
+pub fn store_message(tx: &mut Tx, message: &Message) {
+    let (stored, chunks) = stored_form(message);
     tx.put(keys::message(&message.order_id, message.seq), &stored);
-    for (n, chunk) in rest.iter().enumerate() {
+    for (n, chunk) in chunks.iter().enumerate() {
         tx.put(keys::body_chunk(&message.order_id, message.seq, n), chunk);
     }
 }

@@ -5,7 +5,8 @@
 //! [`order_filter`] are the exported operations; [`thread`] is the single write path for new
 //! messages; [`read_state`], [`search`] and [`outbox`] keep indexes, counters and pending
 //! deliveries in the same commits; [`keys`] is the storage layout; [`tx`] the optimistic
-//! transactions over it.
+//! transactions over it; [`legacy`] and [`migrate`] upgrade the data of the released 0.1.0
+//! addon.
 
 pub mod call;
 pub mod disputes;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod legacy;
 pub mod maintenance;
 pub mod messaging;
+pub mod migrate;
 pub mod model;
 pub mod order_filter;
 pub mod outbox;

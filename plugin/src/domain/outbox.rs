@@ -121,6 +121,15 @@ impl OutboxRecord {
         }
     }
 
+    /// The key the host gets the entry under, given its id: the id, but a mail migrated from
+    /// 0.1.0 keeps the key it was given then (its id may have changed with the layout).
+    pub fn idempotency_key<'a>(&'a self, id: &'a str) -> &'a str {
+        match &self.payload {
+            Payload::Rendered(mail) => &mail.idempotency_key,
+            Payload::Mail { .. } | Payload::Push { .. } => id,
+        }
+    }
+
     /// A one-line description for listings.
     pub fn summary(&self) -> String {
         super::render::one_line(&self.describe(), 200)

@@ -31,6 +31,11 @@ pub const VERSION: u32 = 2;
 #[derive(Serialize, Deserialize)]
 struct SchemaRecord {
     version: u32,
+    /// Set while `migrate` upgrades data of this older version (see `migrate`): the store
+    /// holds both layouts, and only `migrate` and `schema-version` may touch it. (An addon that
+    /// predates the field reads the record as `version`, newer than itself, and refuses.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    migrating_from: Option<u32>,
 }
 
 /// The refusal for data written by another version of the addon: a newer one, or an older one
@@ -49,16 +54,38 @@ pub fn other_version(stored: u32) -> Error {
     }
 }
 
-/// The version record's bytes for `version`.
+/// The version record's bytes for data of `version`.
 pub fn record_bytes(version: u32) -> Vec<u8> {
-    serde_json::to_vec(&SchemaRecord { version }).expect("a record always serializes")
+    encode_record(SchemaRecord {
+        version,
+        migrating_from: None,
+    })
 }
 
-/// The version a stored record holds.
-pub fn version_of(entry: &Entry) -> Result<u32> {
+/// The version record's bytes while data of version `from` is being migrated to this one.
+pub fn migrating_record_bytes(from: u32) -> Vec<u8> {
+    encode_record(SchemaRecord {
+        version: VERSION,
+        migrating_from: Some(from),
+    })
+}
+
+fn encode_record(record: SchemaRecord) -> Vec<u8> {
+    serde_json::to_vec(&record).expect("a record always serializes")
+}
+
+/// The stored record's layout version, and the version being migrated from if a migration is
+/// under way.
+pub fn stored(entry: &Entry) -> Result<(u32, Option<u32>)> {
     serde_json::from_slice::<SchemaRecord>(&entry.value)
-        .map(|r| r.version)
+        .map(|r| (r.version, r.migrating_from))
         .map_err(|e| Error::Storage(format!("corrupt schema record: {e}")))
+}
+
+/// The version of the data a stored record describes: while a migration is under way, the
+/// version it started from (the data is not upgraded until it is done).
+pub fn version_of(entry: &Entry) -> Result<u32> {
+    stored(entry).map(|(version, from)| from.unwrap_or(version))
 }
 
 /// What a [`Guard`] has seen of the version record during its call.
