@@ -313,13 +313,7 @@ pub fn parse_mode(s: &str) -> Result<MultivendorMode> {
     }
 }
 
-/// `separate-shops` or `warehouse`.
-pub fn mode_name(mode: MultivendorMode) -> &'static str {
-    match mode {
-        MultivendorMode::SeparateShops => "separate-shops",
-        MultivendorMode::Warehouse => "warehouse",
-    }
-}
+pub use order_messages_platform::{delivery_name, mode_name};
 
 /// Parses `messages` or `unread` (also `with-messages`, `with-unread`).
 pub fn parse_message_filter(s: &str) -> Result<MessageFilter> {

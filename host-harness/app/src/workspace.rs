@@ -12,15 +12,17 @@ use rusqlite::OptionalExtension;
 use super::views::{DeliveriesView, MailView, PushView};
 use order_messages_host::Runtime;
 use order_messages_host::types::{Actor, Mail};
-use order_messages_platform::{Clock, Database, Platform, Push, Session, SharedStorage};
+use order_messages_platform::{Clock, Database, Platform, Push, Schema, Session, SharedStorage};
 
 /// The default database file, in the working directory.
 pub const DEFAULT_DB: &str = "order-messages.db";
 
-/// The schema part of the CLI's own tables.
-pub const CLI_SCHEMA_PART: &str = "cli";
-/// The schema version of the CLI's own tables.
-pub const CLI_SCHEMA_VERSION: u32 = 1;
+/// The CLI's own tables (part `cli`).
+pub const CLI_SCHEMA: Schema = Schema {
+    part: "cli",
+    create: CLI_TABLES,
+    migrations: &[],
+};
 
 const CLI_TABLES: &str = "
 CREATE TABLE cli_meta (
@@ -105,7 +107,7 @@ impl Workspace {
                 }
                 let db = Database::open(path)?;
                 let platform = platform.with_storage(SharedStorage::on_database(&db)?);
-                db.ensure_schema(CLI_SCHEMA_PART, CLI_SCHEMA_VERSION, CLI_TABLES)?;
+                db.ensure_schema(&CLI_SCHEMA)?;
                 platform.directory.load(&db)?;
                 if options.durable_mail {
                     platform.mail.keep_sent_log_in(&db)?;

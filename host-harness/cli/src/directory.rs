@@ -5,10 +5,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::{Ctx, report};
-use order_messages_app::ops::mode_name;
+use order_messages_app::ops::{delivery_name, mode_name};
 use order_messages_app::views::ActorView;
 use order_messages_app::workspace::Workspace;
-use order_messages_host::types::{Actor, Limits, MultivendorMode, Order, Role};
+use order_messages_host::types::{Actor, Delivery, Limits, MultivendorMode, Order, Role};
 
 /// The directory commands.
 #[derive(Debug, Subcommand)]
@@ -29,6 +29,10 @@ pub enum DirectoryCommand {
     SetMode(ModeArgs),
     /// Change limits the addon enforces (it clamps each to its own ceiling).
     SetLimits(LimitsArgs),
+    /// Choose who delivers mail and notifications: the addon, inside each call (inline), or
+    /// the `outbox deliver` / `maintenance work` commands afterwards (host-drains: one commit
+    /// per post).
+    SetDelivery(DeliveryArgs),
 }
 
 /// `show`.
@@ -103,6 +107,23 @@ pub struct ModeArgs {
     mode: ModeArg,
 }
 
+/// A delivery mode.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeliveryArg {
+    /// The addon delivers inside the call that queued the mail (at least once).
+    Inline,
+    /// The host drains the outbox afterwards; a post is then one commit.
+    HostDrains,
+}
+
+/// `set-delivery`.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// The mode.
+    #[arg(value_enum)]
+    delivery: DeliveryArg,
+}
+
 /// `set-limits`.
 #[derive(Debug, Args)]
 pub struct LimitsArgs {
@@ -164,6 +185,7 @@ impl From<&Order> for OrderView {
 struct Show {
     location: String,
     mode: &'static str,
+    delivery: &'static str,
     limits: LimitsView,
     vendors: Vec<VendorView>,
     users: Vec<ActorView>,
@@ -236,6 +258,14 @@ pub fn run(ctx: &Ctx, command: DirectoryCommand) -> Result<()> {
             dir.set_mode(mode);
             format!("Multivendor mode: {}.", mode_name(mode))
         }
+        DirectoryCommand::SetDelivery(a) => {
+            let delivery = match a.delivery {
+                DeliveryArg::Inline => Delivery::Inline,
+                DeliveryArg::HostDrains => Delivery::HostDrains,
+            };
+            dir.set_delivery(delivery);
+            format!("Delivery: {}.", delivery_name(delivery))
+        }
         DirectoryCommand::SetLimits(a) => {
             let old = dir.settings().limits;
             let limits = Limits {
@@ -283,6 +313,7 @@ fn show(ctx: &Ctx, workspace: &Workspace, args: &ShowArgs) -> Result<()> {
     let view = Show {
         location: workspace.location.describe(),
         mode: mode_name(settings.mode),
+        delivery: delivery_name(settings.delivery),
         limits: LimitsView {
             max_body_chars: settings.limits.max_body_chars,
             max_reason_chars: settings.limits.max_reason_chars,
@@ -304,9 +335,10 @@ fn show(ctx: &Ctx, workspace: &Workspace, args: &ShowArgs) -> Result<()> {
     };
     ctx.emit(&view, || {
         let mut out = format!(
-            "Directory of {}\nMode: {}\nLimits: {}\n",
+            "Directory of {}\nMode: {}\nDelivery: {}\nLimits: {}\n",
             view.location,
             view.mode,
+            view.delivery,
             limits_text(&settings.limits)
         );
         out.push_str(&format!("\nVendors: {}\n", view.vendors.len()));

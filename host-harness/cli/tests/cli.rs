@@ -155,6 +155,39 @@ fn the_demo_leaves_a_database_that_later_invocations_read() {
 }
 
 #[test]
+fn with_host_drains_delivery_a_post_waits_for_deliver_and_the_setting_persists() {
+    let tmp = demo_copy();
+    let dir = tmp.path();
+    ok(dir, &["directory", "set-delivery", "host-drains"]);
+    let shown = ok(dir, &["directory", "show"]).stdout;
+    assert!(shown.contains("Delivery: host-drains"), "{shown}");
+    let before = json(dir, &["outbox", "sent"])["mails"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    let posted = json(dir, &["post", "--as", "v1-anna", "o1", "Shipped today."]);
+    // Nothing delivered inside the post (the report leaves out empty deliveries).
+    let mails = posted["deliveries"]["mails"].as_array().map_or(0, Vec::len);
+    assert_eq!(mails, 0, "{posted}");
+    let sent = json(dir, &["outbox", "sent"]);
+    assert_eq!(sent["mails"].as_array().unwrap().len(), before, "{sent}");
+
+    ok(dir, &["deliver"]);
+    let sent = json(dir, &["outbox", "sent"]);
+    let mails = sent["mails"].as_array().unwrap();
+    assert_eq!(mails.len(), before + 1, "{sent}");
+    assert_eq!(mails[before]["recipients"], serde_json::json!(["c1"]));
+
+    ok(dir, &["directory", "set-delivery", "inline"]);
+    let posted = json(dir, &["post", "--as", "v1-anna", "o1", "And here it is."]);
+    assert_eq!(
+        posted["deliveries"]["mails"][0]["recipients"],
+        serde_json::json!(["c1"])
+    );
+}
+
+#[test]
 fn a_post_is_read_back_by_the_next_invocation() {
     let tmp = demo_copy();
     let dir = tmp.path();

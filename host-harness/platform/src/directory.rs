@@ -2,23 +2,31 @@
 //! what a tool acting as a user needs besides: customers and everyone's display names.
 //!
 //! The directory lives in memory. [`Directory::save`] and [`Directory::load`] keep it in tables
-//! of its own (`directory_*`, schema part [`DIRECTORY_SCHEMA_PART`]) of the harness's SQLite
+//! of its own (`directory_*`, schema [`DIRECTORY_SCHEMA`]) of the harness's SQLite
 //! [`Database`], beside the store, so a CLI invocation finds the directory the previous one
 //! left.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::sqlite::Database;
+use super::sqlite::{Database, Schema};
 use order_messages_host::types::{Actor, Delivery, Limits, MultivendorMode, Order, Role, Settings};
 
-/// The schema part of the directory's tables in a [`Database`].
-pub const DIRECTORY_SCHEMA_PART: &str = "directory";
-/// The schema version of the directory's tables.
-pub const DIRECTORY_SCHEMA_VERSION: u32 = 1;
+/// The directory's tables in a [`Database`] (part `directory`). Version 2 adds the settings'
+/// delivery mode.
+pub const DIRECTORY_SCHEMA: Schema = Schema {
+    part: "directory",
+    create: DIRECTORY_TABLES,
+    migrations: &[
+        // 1 → 2: the delivery setting; stores written before it delivered inline.
+        "ALTER TABLE directory_settings ADD COLUMN delivery TEXT NOT NULL DEFAULT 'inline'
+             CHECK (delivery IN ('inline', 'host-drains'));",
+    ],
+};
 
 /// Orders; memberships (staff, a vendor's users, customers) in the order they were added;
 /// display names of users and vendors; the settings (one row).
@@ -51,14 +59,18 @@ CREATE TABLE directory_settings (
     max_body_chars INTEGER NOT NULL,
     max_reason_chars INTEGER NOT NULL,
     max_page_size INTEGER NOT NULL,
-    max_order_ids INTEGER NOT NULL
+    max_order_ids INTEGER NOT NULL,
+    delivery TEXT NOT NULL DEFAULT 'inline' CHECK (delivery IN ('inline', 'host-drains'))
 );
 ";
 
-/// The order directory and settings. Mutable at any time; cheap to clone, clones share it.
+/// The order directory and settings. Mutable at any time; cheap to clone, clones share it
+/// (and its count of import calls).
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
     state: Arc<RwLock<State>>,
+    /// Calls the addon made through the `directory` import, for tests that bound them.
+    calls: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Default)]
@@ -159,6 +171,26 @@ impl Directory {
     /// Changes the multivendor mode.
     pub fn set_mode(&self, mode: MultivendorMode) {
         self.write().settings.mode = mode;
+    }
+
+    /// How many calls the addon has made through the `directory` import since the last
+    /// [`Directory::reset_calls`].
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Starts counting import calls from zero.
+    pub fn reset_calls(&self) {
+        self.calls.store(0, Ordering::Relaxed);
+    }
+
+    fn count_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Changes who delivers the outbox: the addon inline, or the host's drain.
+    pub fn set_delivery(&self, delivery: Delivery) {
+        self.write().settings.delivery = delivery;
     }
 
     /// Replaces the limits.
@@ -300,11 +332,7 @@ impl Directory {
     /// `db`, creating the tables if the file has none (then the directory is empty, with
     /// default settings). Every clone sees the loaded contents.
     pub fn load(&self, db: &Database) -> Result<()> {
-        db.ensure_schema(
-            DIRECTORY_SCHEMA_PART,
-            DIRECTORY_SCHEMA_VERSION,
-            DIRECTORY_TABLES,
-        )?;
+        db.ensure_schema(&DIRECTORY_SCHEMA)?;
         let loaded = read_state(&db.lock())
             .with_context(|| format!("loading the directory from {}", db.path().display()))?;
         *self.write() = loaded;
@@ -314,11 +342,7 @@ impl Directory {
     /// Saves this directory's contents to `db` in one transaction, replacing what was saved
     /// before. (Injected faults are not saved.)
     pub fn save(&self, db: &Database) -> Result<()> {
-        db.ensure_schema(
-            DIRECTORY_SCHEMA_PART,
-            DIRECTORY_SCHEMA_VERSION,
-            DIRECTORY_TABLES,
-        )?;
+        db.ensure_schema(&DIRECTORY_SCHEMA)?;
         let mut connection = db.lock();
         let state = self.read();
         write_state(&mut connection, &state)
@@ -329,26 +353,39 @@ impl Directory {
 /// The `directory` import, answered from the directory's state.
 impl order_messages_host::Directory for Directory {
     fn order(&self, id: &str) -> Result<Option<Order>, String> {
+        self.count_call();
         Ok(Directory::order(self, id))
     }
 
     fn staff_users(&self) -> Result<Vec<String>, String> {
+        self.count_call();
         Ok(self.staff())
     }
 
     fn vendor_users(&self, vendor_id: &str) -> Result<Vec<String>, String> {
+        self.count_call();
         Ok(Directory::vendor_users(self, vendor_id))
     }
 
     fn settings(&self) -> Result<Settings, String> {
+        self.count_call();
         Ok(Directory::settings(self))
     }
 }
 
-fn mode_name(mode: MultivendorMode) -> &'static str {
+/// The name of a multivendor mode, as stored and as the CLI spells it.
+pub fn mode_name(mode: MultivendorMode) -> &'static str {
     match mode {
         MultivendorMode::SeparateShops => "separate-shops",
         MultivendorMode::Warehouse => "warehouse",
+    }
+}
+
+/// The name of a delivery mode, as stored and as the CLI spells it.
+pub fn delivery_name(delivery: Delivery) -> &'static str {
+    match delivery {
+        Delivery::Inline => "inline",
+        Delivery::HostDrains => "host-drains",
     }
 }
 
@@ -403,13 +440,14 @@ fn write_state(connection: &mut Connection, state: &State) -> Result<()> {
         let limits = &state.settings.limits;
         tx.execute(
             "INSERT INTO directory_settings (id, mode, max_body_chars, max_reason_chars,
-             max_page_size, max_order_ids) VALUES (0, ?1, ?2, ?3, ?4, ?5)",
+             max_page_size, max_order_ids, delivery) VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6)",
             (
                 mode_name(state.settings.mode),
                 limits.max_body_chars,
                 limits.max_reason_chars,
                 limits.max_page_size,
                 limits.max_order_ids,
+                delivery_name(state.settings.delivery),
             ),
         )?;
     }
@@ -473,7 +511,7 @@ fn read_state(connection: &Connection) -> Result<State> {
         }
     }
     let settings = connection.query_row(
-        "SELECT mode, max_body_chars, max_reason_chars, max_page_size, max_order_ids
+        "SELECT mode, max_body_chars, max_reason_chars, max_page_size, max_order_ids, delivery
          FROM directory_settings WHERE id = 0",
         [],
         |row| {
@@ -485,20 +523,26 @@ fn read_state(connection: &Connection) -> Result<State> {
                     max_page_size: row.get(3)?,
                     max_order_ids: row.get(4)?,
                 },
+                row.get::<_, String>(5)?,
             ))
         },
     );
     match settings {
-        Ok((mode, limits)) => {
+        Ok((mode, limits, delivery)) => {
             let mode = match mode.as_str() {
                 "separate-shops" => MultivendorMode::SeparateShops,
                 "warehouse" => MultivendorMode::Warehouse,
                 other => bail!("unknown multivendor mode `{other}`"),
             };
+            let delivery = match delivery.as_str() {
+                "inline" => Delivery::Inline,
+                "host-drains" => Delivery::HostDrains,
+                other => bail!("unknown delivery mode `{other}`"),
+            };
             state.settings = Settings {
                 mode,
                 limits,
-                delivery: Delivery::Inline,
+                delivery,
             };
         }
         Err(rusqlite::Error::QueryReturnedNoRows) => {}
@@ -522,6 +566,7 @@ mod tests {
         dir.add_order(Order::new("o2", "1002", "bob", "Bob B.").with_status("shipped"));
         dir.add_vendor_user("v2", "ben");
         dir.set_mode(MultivendorMode::Warehouse);
+        dir.set_delivery(Delivery::HostDrains);
         dir.set_limits(Limits {
             max_page_size: 7,
             ..Limits::default()
@@ -570,8 +615,8 @@ mod tests {
         assert_eq!(loaded.users(), dir.users());
         assert_eq!(loaded.settings(), dir.settings());
         assert_eq!(
-            db.schema_version(DIRECTORY_SCHEMA_PART).unwrap(),
-            Some(DIRECTORY_SCHEMA_VERSION)
+            db.schema_version(DIRECTORY_SCHEMA.part).unwrap(),
+            Some(DIRECTORY_SCHEMA.version())
         );
 
         // Saving again replaces, not appends.

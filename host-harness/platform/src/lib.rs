@@ -47,17 +47,15 @@ use order_messages_host::{Addon, AddonView, GuestOutput, Imports, Instance, RunC
 pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
 pub use capture::{Capture, Delivered, Delivery};
 pub use clock::{Clock, DEFAULT_NOW_MILLIS, MAX_MILLIS, OutOfRange};
-pub use directory::{DIRECTORY_SCHEMA_PART, DIRECTORY_SCHEMA_VERSION, Directory};
+pub use directory::{DIRECTORY_SCHEMA, Directory, delivery_name, mode_name};
 pub use faults::{Fault, FaultSwitch, Faulty};
 pub use mail::{MailCapture, MailDelivery};
 pub use notifications::{NotificationCapture, Push};
-pub use sent_log::{
-    MAIL_SCHEMA_PART, MAIL_SCHEMA_VERSION, MemorySentLog, SentCopy, SentLog, SqliteSentLog,
-};
+pub use sent_log::{MAIL_SCHEMA, MemorySentLog, SentCopy, SentLog, SqliteSentLog};
 pub use smtp::{DEFAULT_FROM, DEFAULT_SMTP_TIMEOUT, SmtpConfig, SmtpCredentials, SmtpTls};
 pub use sqlite::{
-    DEFAULT_BUSY_TIMEOUT, Database, ForeignDatabase, KV_SCHEMA_PART, KV_SCHEMA_VERSION,
-    SqliteOptions, SqliteStorage, Synchronous,
+    DEFAULT_BUSY_TIMEOUT, Database, ForeignDatabase, KV_SCHEMA, Schema, SqliteOptions,
+    SqliteStorage, Synchronous,
 };
 pub use storage::{Backend, Counted, SharedStorage, StorageStats};
 

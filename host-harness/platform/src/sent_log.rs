@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use anyhow::{Context, Result};
 use rusqlite::Row;
 
-use super::sqlite::Database;
+use super::sqlite::{Database, Schema};
 
 /// One accepted copy of a mail: one recipient's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -91,10 +91,12 @@ impl SentLog for MemorySentLog {
     }
 }
 
-/// The schema part of [`SqliteSentLog`]'s table in a [`Database`].
-pub const MAIL_SCHEMA_PART: &str = "mail";
-/// The schema version of [`SqliteSentLog`]'s table.
-pub const MAIL_SCHEMA_VERSION: u32 = 1;
+/// [`SqliteSentLog`]'s table in a [`Database`] (part `mail`).
+pub const MAIL_SCHEMA: Schema = Schema {
+    part: "mail",
+    create: MAIL_TABLES,
+    migrations: &[],
+};
 
 /// One row per accepted copy; `id` keeps the order recorded, the unique index finds a key's
 /// copies (and makes recording a copy again an update).
@@ -112,7 +114,7 @@ CREATE TABLE mail_sent (
 
 const COLUMNS: &str = "key, user_id, to_address, from_address, sent_at, via";
 
-/// A [`SentLog`] in a table (`mail_sent`, schema part [`MAIL_SCHEMA_PART`]) of the harness's
+/// A [`SentLog`] in a table (`mail_sent`, schema [`MAIL_SCHEMA`]) of the harness's
 /// SQLite [`Database`], beside the store's. Each copy is one autocommitted row, written before
 /// `send` returns.
 #[derive(Clone, Debug)]
@@ -124,7 +126,7 @@ impl SqliteSentLog {
     /// The log in `db`, creating its table if the file has none (and refusing a file whose
     /// table a newer harness wrote).
     pub fn on(db: &Database) -> Result<Self> {
-        db.ensure_schema(MAIL_SCHEMA_PART, MAIL_SCHEMA_VERSION, MAIL_TABLES)?;
+        db.ensure_schema(&MAIL_SCHEMA)?;
         Ok(Self { db: db.clone() })
     }
 
@@ -258,8 +260,8 @@ mod tests {
             vec![copy("k1", "a", 1), copy("k1", "b", 2)]
         );
         assert_eq!(
-            db.schema_version(MAIL_SCHEMA_PART).unwrap(),
-            Some(MAIL_SCHEMA_VERSION)
+            db.schema_version(MAIL_SCHEMA.part).unwrap(),
+            Some(MAIL_SCHEMA.version())
         );
     }
 }

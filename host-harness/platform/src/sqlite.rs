@@ -18,8 +18,9 @@
 //! [`SharedStorage::on_database`](crate::SharedStorage::on_database)), and hand clones of it to the other
 //! modules. Each module:
 //!
-//! - creates its tables with [`Database::ensure_schema`] under its own part name and version
-//!   (the call refuses a file written by a newer harness);
+//! - describes its tables as a [`Schema`] (part name, latest layout, migration steps) and
+//!   creates or upgrades them with [`Database::ensure_schema`] (which refuses a file written by
+//!   a newer harness);
 //! - prefixes its table names with its part name (`directory_orders`, `mail_sent`, …) and never
 //!   touches the `kv*` tables;
 //! - runs its statements through [`Database::lock`], using a transaction
@@ -195,38 +196,74 @@ impl Database {
         Ok(read_schema_version(&connection, part)?)
     }
 
-    /// Makes sure the tables of `part` exist at schema `version`: runs `create` (a batch of SQL
-    /// statements) and records the version when the part is new, in one transaction. Fails,
-    /// changing nothing, when the file records another version for the part: a newer one means
-    /// a newer harness wrote the file; an older one would need a migration, which no part has
-    /// yet.
-    pub fn ensure_schema(&self, part: &str, version: u32, create: &str) -> Result<()> {
+    /// Makes sure the tables of `schema`'s part exist at its latest version, in one
+    /// transaction: a new part gets [`Schema::create`]; a part at an older version gets each
+    /// [`Schema::migrations`] step from its version on, in order. Fails, changing nothing,
+    /// when the file records a version newer than this harness knows (a newer harness wrote
+    /// it).
+    pub fn ensure_schema(&self, schema: &Schema) -> Result<()> {
+        let part = schema.part;
+        let version = schema.version();
         let mut connection = self.lock();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(SCHEMA_TABLE)?;
         match read_schema_version(&tx, part)? {
             None => {
-                tx.execute_batch(create)
+                tx.execute_batch(schema.create)
                     .with_context(|| format!("creating the `{part}` tables"))?;
                 tx.execute(
                     "INSERT INTO harness_schema (part, version) VALUES (?1, ?2)",
                     (part, version),
                 )?;
-                tx.commit()?;
-                Ok(())
             }
-            Some(found) if found == version => Ok(()),
+            Some(found) if found == version => return Ok(()),
             Some(found) if found > version => bail!(
                 "{}: the `{part}` tables have schema version {found}, newer than version \
                  {version} that this harness understands; use a newer harness or another file",
                 self.path().display()
             ),
-            Some(found) => bail!(
-                "{}: the `{part}` tables have schema version {found}, older than version \
-                 {version}, and no migration exists",
+            Some(0) => bail!(
+                "{}: the `{part}` tables record schema version 0, which no harness writes",
                 self.path().display()
             ),
+            Some(found) => {
+                for (from, step) in (found..version).zip(&schema.migrations[found as usize - 1..]) {
+                    tx.execute_batch(step).with_context(|| {
+                        format!(
+                            "migrating the `{part}` tables from schema version {from} to {}",
+                            from + 1
+                        )
+                    })?;
+                }
+                tx.execute(
+                    "UPDATE harness_schema SET version = ?2 WHERE part = ?1",
+                    (part, version),
+                )?;
+            }
         }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The tables one part of the harness keeps in a [`Database`], with their history: the SQL
+/// creating the latest version, and the steps that bring each older version to the next. The
+/// latest version is one more than the number of steps.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// The part's name, also the prefix of its table names.
+    pub part: &'static str,
+    /// Creates the tables at the latest version (a batch of SQL statements).
+    pub create: &'static str,
+    /// `migrations[i]` upgrades the tables from version `i + 1` to `i + 2` (a batch of SQL
+    /// statements). Released steps never change; a new layout appends one.
+    pub migrations: &'static [&'static str],
+}
+
+impl Schema {
+    /// The latest version: `1 + migrations.len()`.
+    pub fn version(&self) -> u32 {
+        1 + self.migrations.len() as u32
     }
 }
 
@@ -314,10 +351,12 @@ fn read_schema_version(connection: &Connection, part: &str) -> rusqlite::Result<
         .optional()
 }
 
-/// The schema part of [`SqliteStorage`]'s tables.
-pub const KV_SCHEMA_PART: &str = "kv";
-/// The schema version of [`SqliteStorage`]'s tables.
-pub const KV_SCHEMA_VERSION: u32 = 1;
+/// [`SqliteStorage`]'s tables (part `kv`).
+pub const KV_SCHEMA: Schema = Schema {
+    part: "kv",
+    create: KV_TABLES,
+    migrations: &[],
+};
 
 /// Keys and values are BLOBs, compared with `memcmp`: the UTF-8 byte order the storage import
 /// specifies, whatever the text encoding or collation. `WITHOUT ROWID` makes the primary key
@@ -361,7 +400,7 @@ impl SqliteStorage {
     /// The store on an open database, creating its tables if needed. Fails if the file's `kv`
     /// tables have another schema version.
     pub fn on(db: Database) -> Result<Self> {
-        db.ensure_schema(KV_SCHEMA_PART, KV_SCHEMA_VERSION, KV_TABLES)?;
+        db.ensure_schema(&KV_SCHEMA)?;
         Ok(Self { db })
     }
 
@@ -650,8 +689,8 @@ mod tests {
         let db = storage.database().expect("an SQLite store has a database");
         assert_eq!(db.path(), path);
         assert_eq!(
-            db.schema_version(KV_SCHEMA_PART).unwrap(),
-            Some(KV_SCHEMA_VERSION)
+            db.schema_version(KV_SCHEMA.part).unwrap(),
+            Some(KV_SCHEMA.version())
         );
         assert!(crate::SharedStorage::memory().database().is_none());
     }
@@ -696,13 +735,13 @@ mod tests {
         let db = Database::open(&path).unwrap();
         SqliteStorage::on(db.clone()).unwrap();
         assert_eq!(
-            db.schema_version(KV_SCHEMA_PART).unwrap(),
-            Some(KV_SCHEMA_VERSION)
+            db.schema_version(KV_SCHEMA.part).unwrap(),
+            Some(KV_SCHEMA.version())
         );
         db.lock()
             .execute(
                 "UPDATE harness_schema SET version = ?1 WHERE part = 'kv'",
-                [KV_SCHEMA_VERSION + 1],
+                [KV_SCHEMA.version() + 1],
             )
             .unwrap();
         drop(db);
@@ -716,7 +755,7 @@ mod tests {
         assert!(err.contains(&path.display().to_string()), "{err}");
         // Refusing changed nothing.
         let db = Database::open(&path).unwrap();
-        assert_eq!(db.schema_version(KV_SCHEMA_PART).unwrap(), Some(2));
+        assert_eq!(db.schema_version(KV_SCHEMA.part).unwrap(), Some(2));
     }
 
     #[test]
@@ -861,16 +900,21 @@ mod tests {
         );
     }
 
+    const NOTES_V1: Schema = Schema {
+        part: "notes",
+        create: "CREATE TABLE notes_sent (id TEXT PRIMARY KEY, body TEXT NOT NULL);",
+        migrations: &[],
+    };
+
     #[test]
     fn other_host_modules_keep_versioned_tables_in_the_same_file() {
         let (_dir, path) = temp();
-        let create = "CREATE TABLE notes_sent (id TEXT PRIMARY KEY, body TEXT NOT NULL);";
         {
             let db = Database::open(&path).unwrap();
             let storage = crate::SharedStorage::on_database(&db).unwrap();
-            db.ensure_schema("notes", 1, create).unwrap();
+            db.ensure_schema(&NOTES_V1).unwrap();
             // Again: already there, nothing to do.
-            db.ensure_schema("notes", 1, create).unwrap();
+            db.ensure_schema(&NOTES_V1).unwrap();
             db.lock()
                 .execute(
                     "INSERT INTO notes_sent (id, body) VALUES ('m1', 'hello')",
@@ -891,7 +935,71 @@ mod tests {
         assert_eq!(body, "hello");
         assert_eq!(db.schema_version("notes").unwrap(), Some(1));
         assert_eq!(db.schema_version("nothing").unwrap(), None);
-        let err = format!("{:#}", db.ensure_schema("notes", 2, create).unwrap_err());
-        assert!(err.contains("older than version 2"), "{err}");
+    }
+
+    #[test]
+    fn older_tables_are_migrated_step_by_step_keeping_their_rows() {
+        let (_dir, path) = temp();
+        let db = Database::open(&path).unwrap();
+        db.ensure_schema(&NOTES_V1).unwrap();
+        db.lock()
+            .execute(
+                "INSERT INTO notes_sent (id, body) VALUES ('m1', 'hello')",
+                [],
+            )
+            .unwrap();
+        let v3 = Schema {
+            part: "notes",
+            create: "CREATE TABLE notes_sent (id TEXT PRIMARY KEY, body TEXT NOT NULL,
+                     lang TEXT NOT NULL DEFAULT 'en', seen INTEGER NOT NULL DEFAULT 0);",
+            migrations: &[
+                "ALTER TABLE notes_sent ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';",
+                "ALTER TABLE notes_sent ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;",
+            ],
+        };
+        db.ensure_schema(&v3).unwrap();
+        assert_eq!(db.schema_version("notes").unwrap(), Some(3));
+        let row: (String, String, i64) = db
+            .lock()
+            .query_row(
+                "SELECT body, lang, seen FROM notes_sent WHERE id = 'm1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("hello".into(), "en".into(), 0));
+        // The older harness now refuses the file instead of misreading it.
+        let err = format!("{:#}", db.ensure_schema(&NOTES_V1).unwrap_err());
+        assert!(
+            err.contains("schema version 3, newer than version 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_failing_migration_step_changes_nothing() {
+        let (_dir, path) = temp();
+        let db = Database::open(&path).unwrap();
+        db.ensure_schema(&NOTES_V1).unwrap();
+        let broken = Schema {
+            part: "notes",
+            create: NOTES_V1.create,
+            migrations: &[
+                "ALTER TABLE notes_sent ADD COLUMN lang TEXT;",
+                "ALTER TABLE no_such_table ADD COLUMN x TEXT;",
+            ],
+        };
+        let err = format!("{:#}", db.ensure_schema(&broken).unwrap_err());
+        assert!(err.contains("from schema version 2 to 3"), "{err}");
+        assert_eq!(db.schema_version("notes").unwrap(), Some(1));
+        let columns: i64 = db
+            .lock()
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('notes_sent')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 2, "the first step was rolled back with the second");
     }
 }
