@@ -174,3 +174,182 @@ fn a_body_of_distinct_words_at_the_length_ceiling_is_posted_with_bounded_work() 
     assert_eq!(found(&mut s, "w200"), 0);
     assert_verified(&mut s);
 }
+
+/// What one post asked of the platform.
+#[derive(Debug, PartialEq)]
+struct PostCost {
+    /// Storage calls: gets, get-manys, scans and commits.
+    storage_calls: u64,
+    directory_calls: u64,
+    commits: u64,
+    largest_commit: u64,
+    largest_commit_bytes: u64,
+}
+
+fn post_cost(world: &World, s: &mut Session, actor: &Actor, order: &str, body: &str) -> PostCost {
+    world.platform.storage.reset_stats();
+    world.platform.directory.reset_calls();
+    post(s, actor, order, body);
+    let st = world.platform.storage.stats();
+    PostCost {
+        storage_calls: st.gets + st.get_manys + st.scans + st.commits,
+        directory_calls: world.platform.directory.calls(),
+        commits: st.commits,
+        largest_commit: st.largest_commit,
+        largest_commit_bytes: st.largest_commit_bytes,
+    }
+}
+
+/// The marketplace with exactly `staff` staff users, delivery left to the host.
+fn store_with_staff(staff: usize) -> (World, Session, Vec<Actor>) {
+    let (world, mut s) = marketplace();
+    let dir = &world.platform.directory;
+    dir.remove_staff(SARA);
+    for i in 1..staff {
+        dir.register(&Actor::admin(format!("staff-{i:03}"), format!("Staff {i}")));
+    }
+    let settings = dir.settings();
+    dir.set_settings(Settings {
+        delivery: Delivery::HostDrains,
+        ..settings
+    });
+    drain(&mut s);
+    let staff: Vec<Actor> = dir
+        .staff()
+        .iter()
+        .map(|id| dir.actor(id).expect("a staff member"))
+        .collect();
+    (world, s, staff)
+}
+
+/// A post asks the same of the platform whatever the number of staff: at most 10 storage and
+/// directory calls and one commit of at most 64 checks + writes and 256 KB, when the host
+/// drains the outbox. The fan-out to every staff member follows as pending work in commits of
+/// the same bound, with notifications pushed per event (a batch of recipients), not per user;
+/// once drained, every staff member's unread count and bell are exact.
+#[test]
+fn a_post_costs_the_same_at_1_50_and_500_staff_and_every_count_converges() {
+    let mut costs = Vec::new();
+    for staff_count in [1, 50, 500] {
+        let (world, mut s, staff) = store_with_staff(staff_count);
+        assert_eq!(staff.len(), staff_count);
+        let (alice, anna) = (world.actor(ALICE), world.actor(ANNA));
+        let first = post_cost(
+            &world,
+            &mut s,
+            &alice,
+            ALICE_ACME_ORDER,
+            "Where is my parcel?",
+        );
+        let reply = post_cost(&world, &mut s, &anna, ALICE_ACME_ORDER, "On its way.");
+        for cost in [&first, &reply] {
+            assert!(
+                cost.storage_calls + cost.directory_calls <= 10,
+                "{staff_count} staff: {cost:?}"
+            );
+            assert_eq!(cost.commits, 1, "{staff_count} staff: {cost:?}");
+            assert!(cost.largest_commit <= 64, "{staff_count} staff: {cost:?}");
+            assert!(
+                cost.largest_commit_bytes <= 256 * 1024,
+                "{staff_count} staff: {cost:?}"
+            );
+        }
+        // Nothing was delivered inside the posts.
+        assert_eq!(world.platform.notifications.count(), 0);
+        assert_eq!(world.platform.mail.count(), 0);
+
+        world.platform.storage.reset_stats();
+        let drained = drain(&mut s);
+        let work = world.platform.storage.stats();
+        assert!(work.largest_commit <= 64, "{staff_count} staff: {work:?}");
+        assert!(
+            work.largest_commit_bytes <= 256 * 1024,
+            "{staff_count} staff: {work:?}"
+        );
+        assert!(drained.applied > 0, "{drained:?}");
+        let pushes = world.platform.notifications.all();
+        let recipients: usize = pushes.iter().map(|p| p.recipients.len()).sum();
+        assert!(recipients >= staff_count, "{pushes:?}");
+        // Per event (two messages, two count changes), and for counts per batch of pending
+        // work (a deliver-pending call) rather than per user.
+        assert!(
+            pushes.len() <= 4 + staff_count / 100,
+            "{staff_count} staff: {} pushes",
+            pushes.len()
+        );
+
+        // Every staff member sees both messages unread, in the thread and on the bell.
+        for member in &staff {
+            assert_eq!(unread(&mut s, member, ALICE_ACME_ORDER), 2, "{}", member.id);
+            assert_eq!(bell(&mut s, member).0, 1, "{}", member.id);
+        }
+        assert_eq!(unread(&mut s, &alice, ALICE_ACME_ORDER), 1);
+        assert_eq!(unread(&mut s, &anna, ALICE_ACME_ORDER), 0);
+        assert_verified(&mut s);
+        costs.push((first, reply));
+    }
+    // Not only bounded: the same, call for call and byte for byte.
+    assert_eq!(costs[0], costs[1]);
+    assert_eq!(costs[1], costs[2]);
+}
+
+/// The bulk calls at their ceiling of 1,000 order ids each stay within a fixed fuel ceiling per
+/// call, and marking goes in commits of the storage bound, its calls counted by the threads
+/// marked rather than the ids given: 300 of the ids have threads (with unread messages for
+/// staff), the other 700 are orders without one.
+#[test]
+fn the_order_filter_and_mark_selected_at_1000_ids_stay_within_bounds() {
+    let (world, mut s) = marketplace();
+    let (bob, sam) = (world.actor(BOB), world.actor(SAM));
+    let ids: Vec<String> = (0..1_000).map(|i| format!("bulk-{i:04}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        world.platform.directory.add_order(
+            Order::new(id, format!("7{i:04}"), BOB, "Bob").with_vendor(ACME, "Acme Tools"),
+        );
+        if i % 10 < 3 {
+            post(&mut s, &bob, id, "is it shipped?");
+        }
+    }
+    drain(&mut s);
+    // Measured: filter 4.1 M (with messages) and 5.2 M (with unread), mark-selected 6.5 M on
+    // the call that checks the whole selection and 2.0 M on each later one. Half of that is
+    // lifting and checking the 1,000 ids the call receives. The goal (issue: 1 M) is not
+    // met yet; this ceiling keeps what was reached.
+    const CEILING: u64 = 8_000_000;
+    let fuel = |name: &str, s: &Session| {
+        let used = s.fuel_consumed();
+        assert!(used <= CEILING, "{name}: {used} fuel");
+    };
+
+    for filter in [MessageFilter::WithMessages, MessageFilter::WithUnread] {
+        let kept = ok(s.filter_orders(&sam, &ids, filter));
+        assert_eq!(kept.len(), 300, "{filter:?}");
+        fuel(&format!("filter {filter:?}"), &s);
+    }
+
+    world.platform.storage.reset_stats();
+    let mut cursor = None;
+    let mut calls = 0;
+    let mut changed = 0;
+    loop {
+        let r = ok(s.mark_selected(&sam, &ids, true, cursor.as_deref()));
+        fuel(&format!("mark-selected call {calls}"), &s);
+        calls += 1;
+        changed += r.changed;
+        cursor = r.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(changed, 300);
+    let st = world.platform.storage.stats();
+    assert!(st.largest_commit <= 64, "{st:?}");
+    assert!(st.largest_commit_bytes <= 256 * 1024, "{st:?}");
+    // 300 threads, 10 a call, and ids without threads looked up 100 a call: at most 31.
+    assert!((30..=31).contains(&calls), "{calls} calls");
+    let kept = ok(s.filter_orders(&sam, &ids, MessageFilter::WithUnread));
+    assert!(kept.is_empty(), "{kept:?}");
+    drain(&mut s);
+    assert_eq!(bell(&mut s, &sam).0, 0);
+    assert_verified(&mut s);
+}

@@ -14,7 +14,7 @@ use super::messaging::{finish_marking, set_read};
 use super::model::BellCounts;
 use super::ports::Entry;
 use super::read_state::UnreadCounters;
-use super::records::{Latest, ReadState, ThreadOwner, ThreadRecord, fingerprint};
+use super::records::{Latest, ReadState, ThreadOwner, ThreadRecord, fingerprint_bytes};
 use super::search;
 use super::tx::{self, transact};
 use super::validate;
@@ -80,6 +80,8 @@ pub struct BulkResult {
 /// Threads one bulk-marking call marks at most: each costs up to four writes (read state,
 /// unread index out and in, counter), and a commit holds at most 64 checks and writes.
 pub const MARK_BATCH: usize = 10;
+/// Selected ids one bulk-marking call looks up at most (one `get-many`).
+pub const MARK_LOOKUP: usize = 100;
 /// Index entries one call examines per wanted row, at least.
 const EXAMINE_PER_ROW: usize = 8;
 const EXAMINE_MIN: usize = 200;
@@ -382,9 +384,11 @@ pub fn bell(call: &Call) -> Result<BellCounts> {
     })
 }
 
-/// Mark a batch of the selected orders' threads read or unread (at most [`MARK_BATCH`], in one
-/// commit); returns a cursor while more remain. The first call (no cursor) checks that the
-/// actor reaches every selected order before marking any.
+/// Mark a batch of the selected orders' threads read or unread; returns a cursor while more
+/// remain. The first call (no cursor) checks that the actor reaches every selected order
+/// before marking any. A batch is the next ids in the given order, at most [`MARK_LOOKUP`] of
+/// them (one `get-many`) and at most [`MARK_BATCH`] with a thread (one commit); ids without a
+/// thread cost nothing more than their lookup.
 pub fn mark_selected(
     call: &Call,
     order_ids: &[String],
@@ -393,26 +397,23 @@ pub fn mark_selected(
 ) -> Result<BulkResult> {
     call.scope()?;
     validate::order_ids(order_ids, call.settings.limits.max_order_ids)?;
-    let mut ids: Vec<&String> = order_ids.iter().collect();
-    ids.sort();
-    ids.dedup();
-    // The cursor is where the next batch starts in the sorted selection, with a fingerprint of
-    // the selection so that a cursor of another selection is refused.
-    let selection = fingerprint(
-        &ids.iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
+    // The cursor is where the next batch starts in the selection, with a fingerprint of the
+    // selection so that a cursor of another selection is refused.
+    let selection = fingerprint_ids(order_ids);
     let start = match cursor {
         None => {
             let threads: Vec<Option<ThreadOwner>> = tx::read_many(
                 call.env.store,
-                &ids.iter().map(|o| keys::thread(o)).collect::<Vec<_>>(),
+                &order_ids
+                    .iter()
+                    .map(|o| keys::thread(o))
+                    .collect::<Vec<_>>(),
             )?;
-            for (id, thread) in ids.iter().zip(&threads) {
+            for (id, thread) in order_ids.iter().zip(&threads) {
                 match thread {
-                    Some(t) if call.reaches(&t.customer_id, t.vendor_id.as_deref()) => {}
+                    Some(t)
+                        if t.order_id == *id
+                            && call.reaches(&t.customer_id, t.vendor_id.as_deref()) => {}
                     Some(_) => return Err(Error::order_not_found(id)),
                     // No thread: the directory says whether the actor reaches the order.
                     None => drop(call.resolve(id, None)?),
@@ -423,33 +424,59 @@ pub fn mark_selected(
         Some(text) => {
             let (at, of) = text.split_once(':').ok_or_else(validate::bad_cursor)?;
             let at: usize = at.parse().map_err(|_| validate::bad_cursor())?;
-            if of != format!("{selection:016x}") || at == 0 || at >= ids.len() {
+            if of != format!("{selection:016x}") || at == 0 || at >= order_ids.len() {
                 return Err(validate::bad_cursor());
             }
             at
         }
     };
-    let batch = &ids[start..(start + MARK_BATCH).min(ids.len())];
+    // Which of the next ids have threads: read outside the commit, so that only the threads
+    // marked are checked in it.
+    let lookup = &order_ids[start..(start + MARK_LOOKUP).min(order_ids.len())];
+    let owners: Vec<Option<ThreadOwner>> = tx::read_many(
+        call.env.store,
+        &lookup.iter().map(|o| keys::thread(o)).collect::<Vec<_>>(),
+    )?;
+    let mut batch: Vec<&String> = Vec::new();
+    let mut end = start;
+    for (i, (id, owner)) in lookup.iter().zip(&owners).enumerate() {
+        if owner.is_some() {
+            if batch.len() == MARK_BATCH {
+                break;
+            }
+            // An id selected twice in one batch is marked once.
+            if !batch.contains(&id) {
+                batch.push(id);
+            }
+        }
+        end = start + i + 1;
+    }
     let thread_keys: Vec<String> = batch.iter().map(|o| keys::thread(o)).collect();
     let (changed, pending) = transact(call.env, |tx| {
         let threads: Vec<Option<ThreadRecord>> = tx.get_many(&thread_keys)?;
-        for (id, thread) in batch.iter().zip(&threads) {
-            call.resolve(id, thread.as_ref())?;
-        }
         let mut counters = UnreadCounters::default();
         let mut changed = 0;
-        for thread in threads.iter().flatten() {
-            changed += u32::from(set_read(tx, &call.actor.id, thread, read, &mut counters)?);
+        for (id, thread) in batch.iter().zip(&threads) {
+            // Reached when the selection was checked; checked again against the record (a
+            // thread gone since is not the actor's to mark).
+            if let Some(thread) = thread {
+                call.resolve(id, Some(thread))?;
+                changed += u32::from(set_read(tx, &call.actor.id, thread, read, &mut counters)?);
+            }
         }
         let anchor_order = batch.first().map_or("", |o| o.as_str());
         Ok((changed, finish_marking(call, tx, anchor_order, counters)?))
     })?;
     work::follow_up(call, None, pending);
-    let end = start + batch.len();
     Ok(BulkResult {
         changed,
-        next_cursor: (end < ids.len()).then(|| format!("{end}:{selection:016x}")),
+        next_cursor: (end < order_ids.len()).then(|| format!("{end}:{selection:016x}")),
     })
+}
+
+/// The fingerprint of the ids in order, each followed by a newline (which no id contains).
+fn fingerprint_ids(ids: &[String]) -> u64 {
+    fingerprint_bytes(ids.iter().flat_map(|id| id.bytes().chain([b'\n'])))
 }
 
 /// Mark a batch of the threads matching `query`; returns a cursor while more remain.

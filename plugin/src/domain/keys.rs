@@ -82,6 +82,16 @@ pub fn word(word: &str) -> Cow<'_, str> {
     }
 }
 
+/// The concatenation of `parts`: what `format!` would give for plain string pieces, at a
+/// fraction of the instructions (keys are built for every id of a bulk call).
+fn join(parts: &[&str]) -> String {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        key.push_str(part);
+    }
+    key
+}
+
 pub const SCHEMA: &str = "meta/schema";
 
 /// The set of threads a party sees: staff see all, a vendor its orders, a customer theirs.
@@ -123,7 +133,7 @@ pub fn is_stamp(text: &str) -> bool {
 }
 
 pub fn thread(order_id: &str) -> String {
-    format!("T/{}", id(order_id))
+    join(&["T/", &id(order_id)])
 }
 
 pub fn messages(order_id: &str) -> String {
@@ -147,7 +157,7 @@ pub fn dispute(order_id: &str, number: u32) -> String {
 }
 
 pub fn read_state(user: &str, order_id: &str) -> String {
-    format!("R/{}/{}", id(user), id(order_id))
+    join(&["R/", &id(user), "/", &id(order_id)])
 }
 
 pub fn unread_counter(user: &str) -> String {

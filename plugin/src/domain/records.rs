@@ -124,7 +124,12 @@ pub struct UserBell {
 
 /// FNV-1a: a stable fingerprint (std's hashers are not stable across builds).
 pub fn fingerprint(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    fingerprint_bytes(text.bytes())
+}
+
+/// [`fingerprint`] of a sequence of bytes, without gathering them first.
+pub fn fingerprint_bytes(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
