@@ -54,6 +54,8 @@ pub struct SeedSpec {
     pub vendor_count: Option<u32>,
     /// Customers, if not one per 4 orders.
     pub customer_count: Option<u32>,
+    /// Staff users (`s1`, `s2`, …), at least one.
+    pub staff_count: u32,
 }
 
 impl SeedSpec {
@@ -70,6 +72,7 @@ impl SeedSpec {
             clear_deliveries_every: 10_000,
             vendor_count: None,
             customer_count: None,
+            staff_count: 3,
         }
     }
 
@@ -161,10 +164,12 @@ impl Dataset {
         let mut rng = Rng::new(spec.seed);
         let (first_names, last_names) = (words(FIRST_NAMES), words(LAST_NAMES));
         let (shop_adjectives, shop_nouns) = (words(SHOP_ADJECTIVES), words(SHOP_NOUNS));
-        let staff: Vec<Actor> = ["Sam Staff", "Sara Staff", "Stan Staff"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| Actor::admin(format!("s{}", i + 1), *name))
+        const NAMES: [&str; 3] = ["Sam Staff", "Sara Staff", "Stan Staff"];
+        let staff: Vec<Actor> = (0..spec.staff_count.max(1) as usize)
+            .map(|i| match NAMES.get(i) {
+                Some(name) => Actor::admin(format!("s{}", i + 1), *name),
+                None => Actor::admin(format!("s{}", i + 1), format!("Staff {}", i + 1)),
+            })
             .collect();
         let vendors: Vec<Vendor> = (0..spec.vendors())
             .map(|i| {

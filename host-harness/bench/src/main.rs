@@ -48,6 +48,9 @@ struct Args {
     /// Scale tiers, in threads (`1k`, `10k`, `100k`, or plain numbers).
     #[arg(long, value_delimiter = ',', default_value = "1k,10k", value_parser = parse_count)]
     tiers: Vec<u32>,
+    /// Staff users in every data set (each post's fan-out reaches all of them).
+    #[arg(long, default_value_t = 3)]
+    staff: u32,
     /// Messages posted per thread when seeding (10 gives 1M messages at 100k threads).
     #[arg(long, default_value_t = 10)]
     messages_per_thread: u64,
@@ -155,18 +158,29 @@ impl Stats {
     }
 }
 
-/// Storage work of one operation, on average: calls to the storage import and what they moved.
+/// Storage work of one operation, on average: calls to the storage and directory imports and
+/// what they moved; and the largest commit any one call made.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 struct Work {
     calls: f64,
+    directory_calls: f64,
     keys_read: f64,
     entries_scanned: f64,
     commits: f64,
     writes: f64,
+    /// The most checks + writes one commit carried (a maximum, not an average).
+    largest_commit: u64,
+    /// The most bytes of keys and values one commit carried (a maximum).
+    largest_commit_bytes: u64,
 }
 
 impl Work {
-    fn add(&mut self, before: &StorageStats, after: &StorageStats) {
+    /// Adds one call's work: `after` is counted from zero at the call's start (so that its
+    /// largest commit is the call's own), `directory_calls` made during it.
+    fn add(&mut self, before: &StorageStats, after: &StorageStats, directory_calls: u64) {
+        self.directory_calls += directory_calls as f64;
+        self.largest_commit = self.largest_commit.max(after.largest_commit);
+        self.largest_commit_bytes = self.largest_commit_bytes.max(after.largest_commit_bytes);
         let d = |a: u64, b: u64| (b - a) as f64;
         self.calls += d(before.gets, after.gets)
             + d(before.get_manys, after.get_manys)
@@ -182,6 +196,9 @@ impl Work {
         let n = n.max(1) as f64;
         Work {
             calls: self.calls / n,
+            directory_calls: self.directory_calls / n,
+            largest_commit: self.largest_commit,
+            largest_commit_bytes: self.largest_commit_bytes,
             keys_read: self.keys_read / n,
             entries_scanned: self.entries_scanned / n,
             commits: self.commits / n,
@@ -226,12 +243,16 @@ impl Recorder {
         into: &mut Sample,
         f: impl FnOnce(&mut E) -> Result<Result<T, Error>>,
     ) -> Result<T> {
-        let before = engine.platform().storage.stats();
+        let platform = engine.platform();
+        platform.storage.reset_stats();
+        platform.directory.reset_calls();
+        let before = platform.storage.stats();
         let started = Instant::now();
         let result = f(engine);
         let elapsed = started.elapsed();
-        let after = engine.platform().storage.stats();
-        self.work.add(&before, &after);
+        let platform = engine.platform();
+        let after = platform.storage.stats();
+        self.work.add(&before, &after, platform.directory.calls());
         into.nanos += elapsed.as_nanos() as u64;
         into.fuel += engine.fuel();
         match result? {
@@ -922,7 +943,10 @@ fn tier_result(
 /// One tier: seeded in memory and measured there, then (when asked) copied into a SQLite file
 /// and measured again, with durable posting.
 fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResult>) -> Result<()> {
-    let spec = SeedSpec::new(threads, u64::from(threads) * args.messages_per_thread);
+    let spec = SeedSpec {
+        staff_count: args.staff,
+        ..SeedSpec::new(threads, u64::from(threads) * args.messages_per_thread)
+    };
     let platform = Platform::new();
     let (data, report, seeded_with) = seed_tier(&platform, spec.clone(), args.seed_with)?;
     eprintln!(
@@ -1260,7 +1284,7 @@ fn print_tier(t: &TierResult) {
         t.stored_keys
     );
     println!(
-        "{:<24} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>5} {:>10} | {:>6} {:>7} {:>7} {:>6} | target",
+        "{:<24} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>5} {:>10} | {:>6} {:>4} {:>7} {:>7} {:>6} {:>4} {:>7} | target",
         "operation",
         "wasm p50",
         "p99",
@@ -1271,9 +1295,12 @@ fn print_tier(t: &TierResult) {
         "w/n",
         "fuel",
         "calls",
+        "dir",
         "keys",
         "scanned",
-        "writes"
+        "writes",
+        "max",
+        "bytes"
     );
     for op in &t.ops {
         let target = match op.target {
@@ -1285,7 +1312,7 @@ fn print_tier(t: &TierResult) {
             None => String::new(),
         };
         println!(
-            "{:<24} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>5.2} {:>10} | {:>6.1} {:>7.1} {:>7.1} {:>6.1} | {}",
+            "{:<24} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>5.2} {:>10} | {:>6.1} {:>4.1} {:>7.1} {:>7.1} {:>6.1} {:>4} {:>7} | {}",
             op.name,
             us(op.wasm.median_us),
             us(op.wasm.p99_us),
@@ -1296,9 +1323,12 @@ fn print_tier(t: &TierResult) {
             op.ratio,
             op.fuel_median,
             op.storage.calls,
+            op.storage.directory_calls,
             op.storage.keys_read,
             op.storage.entries_scanned,
             op.storage.writes,
+            op.storage.largest_commit,
+            op.storage.largest_commit_bytes,
             target
         );
     }

@@ -22,6 +22,9 @@ pub struct SeedArgs {
     /// Customers (default: one per 4 orders, at least 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     customers: Option<u32>,
+    /// Staff users.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    staff: u32,
     /// Messages to post in all (at least one per order; dispute events come on top).
     #[arg(long, default_value_t = 2_000)]
     messages: u64,
@@ -99,6 +102,7 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
         store_order_percent: args.store_orders,
         vendor_count: args.vendors,
         customer_count: args.customers,
+        staff_count: args.staff,
         ..SeedSpec::new(args.orders, args.messages).with_seed(args.seed)
     };
     let data = Dataset::generate(spec);
