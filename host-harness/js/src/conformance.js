@@ -59,16 +59,19 @@ class CaseRun {
       got.forEach((e, i) => this.entry(e, step.expect[i], `element ${i}`));
     } else if ('scan' in step) {
       const { prefix, after, limit, reverse } = step.scan;
-      this.entries(store.scan(key(prefix), after === null ? undefined : key(after), limit, reverse), step);
+      const got = store.scan(key(prefix), after === null ? undefined : key(after), limit, reverse);
+      if (got.entries.length > limit) this.fail(`${got.entries.length} entries for a limit of ${limit}`);
+      this.entries(got.entries, step);
     } else if ('scan_pages' in step) {
       const { prefix, page, reverse } = step.scan_pages;
       const seen = [];
       let cursor;
-      for (;;) {
+      // Short pages are allowed while `more` is set: keep going until it is not.
+      for (let calls = 0; calls < 1_000_000; calls++) {
         const got = store.scan(key(prefix), cursor, page, reverse);
-        seen.push(...got);
-        if (got.length < page) break;
-        cursor = got[got.length - 1].key;
+        seen.push(...got.entries);
+        if (got.entries.length > 0) cursor = got.entries[got.entries.length - 1].key;
+        if (!got.more) break;
       }
       this.entries(seen, step);
     } else if ('commit' in step) {

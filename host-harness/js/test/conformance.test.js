@@ -61,7 +61,11 @@ test('a store ordering keys by UTF-16 code units fails the byte-order case', () 
   const store = broken((s) => {
     const scan = s.scan.bind(s);
     // JavaScript's default string order: supplementary characters before U+FFFF.
-    s.scan = (...args) => scan(...args).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (args[3] ? -1 : 1));
+    s.scan = (...args) => {
+      const page = scan(...args);
+      page.entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (args[3] ? -1 : 1));
+      return page;
+    };
   });
   failing('keys_are_ordered_by_utf8_bytes', store);
 });
