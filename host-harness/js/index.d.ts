@@ -663,17 +663,30 @@ export declare function installMarketplace(directory: MemoryDirectory): void;
 
 export interface ConformanceCase {
   name: string;
+  /** The rule it shows, in prose. */
   rule: string;
+  /**
+   * `undefined` for what wit/v0.2.0/storage.wit asks of every store; `'0.1.0'` for what only
+   * the released 0.1.0 component asked beyond it.
+   */
+  scope?: string;
   steps: unknown[];
 }
 
-export declare class ConformanceFailure extends Error {}
+/** A broken rule: the case, the step, what was expected and what happened. */
+export declare class ConformanceFailure extends Error {
+  /** The name of the case. */
+  readonly case: string;
+}
 /** The cases of host-harness/conformance/cases.json (or `file`). */
 export declare function conformanceCases(file?: string): ConformanceCase[];
 /** Runs one case on a fresh, empty store; throws a ConformanceFailure at the first broken rule. */
-export declare function runCase(testCase: ConformanceCase, store: Storage & { dump(): StoredEntry[] }): void;
-/** Runs every case, each on a fresh store. */
-export declare function checkStore(fresh: () => Storage & { dump(): StoredEntry[] }, file?: string): void;
+export declare function runCase(testCase: ConformanceCase, store: Storage): void;
+/**
+ * Runs the cases, each on a fresh store: those of the scopes in `scopes` (default `['0.1.0']`:
+ * every case) and every unscoped one.
+ */
+export declare function checkStore(fresh: () => Storage, file?: string, options?: { scopes?: string[] }): void;
 
 export declare class ScenarioError extends Error {}
 

@@ -98,6 +98,7 @@ const own = await loadAddon({
 });
 own.inbox.bell(alice);
 checkStore(() => new MemoryStore());
+checkStore(() => new MemoryStore({ pageCap: 16 }), undefined, { scopes: [] });
 if (Math.random() > 2) throw new StorageError('conflict', 'some/key');
 
 console.log(later, rows, entries, next, page.readUpTo, open, own.instantiations, changed, applied, delivered, more, migrated);
