@@ -375,10 +375,15 @@ export interface Order {
 
 export type MultivendorMode = 'separate-shops' | 'warehouse';
 
+/** Limits the addon enforces, each clamped to the addon's own ceiling. */
 export interface Limits {
+  /** Longest message body, in characters (ceiling 100,000; also at most 196,608 bytes of UTF-8). */
   maxBodyChars: number;
+  /** Longest dispute reason or resolution note, in characters (ceiling 10,000). */
   maxReasonChars: number;
+  /** Largest page any listing returns (ceiling 500). */
   maxPageSize: number;
+  /** Most order ids one call may pass: order filter, bulk marking (ceiling 1,000). */
   maxOrderIds: number;
 }
 
