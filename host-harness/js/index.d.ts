@@ -1,5 +1,5 @@
 // Type declarations of order-messages-host: the order-messages addon component (WIT package
-// storefront:order-messages@0.1.0, wit/v0.1.0/) in Node through jco. Records use jco's
+// storefront:order-messages@0.2.0-draft, wit/v0.2.0/) in Node through jco. Records use jco's
 // JavaScript shapes: camelCase fields, enums as strings, variants as `{ tag, val }`, `option`
 // as a value or `undefined` (`null` accepted on the way in). Unlike jco's own declarations,
 // every 64-bit value (u64, s64) is a `number`.
@@ -138,14 +138,20 @@ export interface ListPage {
 }
 
 export interface BulkResult {
+  /** Threads whose read state this call changed. */
   changed: number;
+  /** Pass back (with the same other arguments) to continue; `undefined` when every thread is done. */
   nextCursor?: string;
 }
 
 export interface Inbox {
   listThreads(actor: Actor, request: ListRequest): ListPage;
   bell(actor: Actor): BellCounts;
-  markSelected(actor: Actor, orderIds: OrderId[], read: boolean): BulkResult;
+  /**
+   * Marks at most 16 of the selected orders' threads per call (one commit): call again with the
+   * same ids and `nextCursor` until it is `undefined`. Every id is checked on the first call.
+   */
+  markSelected(actor: Actor, orderIds: OrderId[], read: boolean, cursor?: string | null): BulkResult;
   markMatching(actor: Actor, query: Query, read: boolean, cursor?: string | null): BulkResult;
 }
 
@@ -199,9 +205,12 @@ export interface OrderFilter {
 // maintenance.wit
 
 export interface DeliveryReport {
+  /** Batches of pending work applied (other users' unread state, keyword index, outbox entries written). */
+  applied: number;
   delivered: number;
   deferred: number;
   dead: number;
+  /** Pending work or outbox entries remain: call again. */
   more: boolean;
 }
 
@@ -228,12 +237,26 @@ export interface VerifyReport {
   nextCursor?: string;
 }
 
+export interface MigrateReport {
+  /** The schema version the data had before the migration began. */
+  fromVersion: number;
+  /** The schema version this addon writes. */
+  toVersion: number;
+  /** Records migrated by this call. */
+  migrated: number;
+  /** Pass back to continue; `undefined` when the data is upgraded. */
+  nextCursor?: string;
+}
+
 export interface Maintenance {
+  /** Applies pending work in bounded batches, then delivers up to `limit` (1 to 500) outbox entries; call again while `more`. */
   deliverPending(limit: number): DeliveryReport;
   /** The entries and the next cursor (WIT `tuple<list<outbox-entry>, option<string>>`). */
   listOutbox(dead: boolean, cursor: string | null | undefined, limit: number): [OutboxEntry[], string | undefined];
   verify(cursor: string | null | undefined, limit: number): VerifyReport;
   schemaVersion(): number;
+  /** Upgrades data of an older addon (schema 1: the 0.1.0 addon) in place, at most `limit` (1 to 500) records a call; call again with `nextCursor` until it is `undefined`. */
+  migrate(cursor: string | null | undefined, limit: number): MigrateReport;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,25 +266,49 @@ export interface Maintenance {
 // AddonFault.
 
 export interface StoredEntry {
+  /** Printable ASCII, at most 256 bytes (what the addon writes). */
   key: string;
+  /** At most 65,536 bytes. */
   value: Uint8Array;
-  /** Above 0, and above every version the key had before. A whole number up to 2^53 - 1. */
+  /**
+   * An opaque token the addon only compares for equality: every write of a key gives it a
+   * version the key never had before (deletes included), e.g. a counter. Never 0; a whole
+   * number from 1 to 2^53 - 1 (the wrapper refuses others).
+   */
   version: number;
 }
 
 export interface Check {
   key: string;
-  /** `undefined`: the key must be absent. */
+  /** The version the key must have; `undefined`: the key must be absent. */
   version?: number;
 }
 
 export type Write = { tag: 'put'; val: { key: string; value: Uint8Array } } | { tag: 'delete'; val: string };
 
+/** A page of a scan (storage.wit's `scan-page`). */
+export interface ScanPage {
+  /** In the scan direction; at most the `limit` asked. */
+  entries: StoredEntry[];
+  /**
+   * Whether more entries may follow the last one returned. A page may be short (even empty)
+   * while `more` is set; `false` only when the range is done.
+   */
+  more: boolean;
+}
+
 /** An ordered key-value store with versions (storage.wit). Throw `StorageError` to refuse. */
 export interface Storage {
   get(key: string): StoredEntry | undefined;
+  /** At most 1,024 keys; one element per key, in order. */
   getMany(keys: string[]): Array<StoredEntry | undefined>;
-  scan(prefix: string, startAfter: string | undefined, limit: number, reverse: boolean): StoredEntry[];
+  /**
+   * Entries whose key starts with `prefix` (literally: `%` and `_` are no wildcards), in key
+   * order (descending when `reverse`), strictly after `startAfter` in the scan direction;
+   * `limit` is 1 to 1,024.
+   */
+  scan(prefix: string, startAfter: string | undefined, limit: number, reverse: boolean): ScanPage;
+  /** Atomic: every check holds against the latest committed state, or nothing is applied (`StorageError('conflict', key)`). */
   commit(checks: Check[], writes: Write[]): void;
 }
 
@@ -298,11 +345,18 @@ export interface DisputeChange {
   at: Timestamp;
 }
 
+/** One user's bell counts. */
+export interface UserCounts {
+  user: UserId;
+  counts: BellCounts;
+}
+
 export type NotificationEvent =
   | { tag: 'new-message'; val: NewMessageEvent }
   | { tag: 'dispute-opened'; val: DisputeChange }
   | { tag: 'dispute-closed'; val: DisputeChange }
-  | { tag: 'counts-changed'; val: BellCounts };
+  /** Each recipient's new counts, one push for many users (its recipients are exactly the users listed). */
+  | { tag: 'counts-changed'; val: UserCounts[] };
 
 /** Real-time notifications (notifications.wit). Throw `DeliveryError` to refuse. */
 export interface Notifications {
@@ -321,16 +375,29 @@ export interface Order {
 
 export type MultivendorMode = 'separate-shops' | 'warehouse';
 
+/** Limits the addon enforces, each clamped to the addon's own ceiling. */
 export interface Limits {
+  /** Longest message body, in characters (ceiling 100,000; also at most 196,608 bytes of UTF-8). */
   maxBodyChars: number;
+  /** Longest dispute reason or resolution note, in characters (ceiling 10,000). */
   maxReasonChars: number;
+  /** Largest page any listing returns (ceiling 500). */
   maxPageSize: number;
+  /** Most order ids one call may pass: order filter, bulk marking (ceiling 1,000). */
   maxOrderIds: number;
 }
+
+/**
+ * When the work that follows a change runs (others' unread state and bells, the keyword index,
+ * mail and notifications): `inline`, by the call that made the change (a bounded batch; the
+ * rest by `maintenance.deliverPending`), or `host-drains`, only by `maintenance.deliverPending`.
+ */
+export type Delivery = 'inline' | 'host-drains';
 
 export interface Settings {
   mode: MultivendorMode;
   limits: Limits;
+  delivery: Delivery;
 }
 
 /** The host's order directory and settings (directory.wit). Throw `DirectoryError` to refuse. */
@@ -363,8 +430,12 @@ export interface Manifest {
   component: string;
   sha256: string;
   bytes: number;
+  /** The manifest's shape (2). */
+  format: number;
   /** The transpiler, e.g. `@bytecodealliance/jco-transpile@0.15.0`. */
   transpiler: string;
+  /** The contract version the component's exports implement, e.g. `0.2.0-draft`. */
+  contract: string | undefined;
   /** The interfaces the component imports, unversioned. */
   imports: string[];
   files: string[];
@@ -488,14 +559,19 @@ export declare class UnsafeIntegerError extends RangeError {
 /** Orders keys by their UTF-8 bytes (code point order). */
 export declare function compareKeys(a: string, b: string): number;
 
-/** An in-memory ordered store with versions; passes the storage conformance cases. */
+/** An in-memory ordered store with versions (a global counter); passes the storage conformance cases. */
 export declare class MemoryStore implements Storage {
-  /** `chunkSize`: keys per chunk of its sorted key list (default 512). */
-  constructor(options?: { chunkSize?: number });
+  /**
+   * `chunkSize`: keys per chunk of its sorted key list (default 512); `pageCap`: the most
+   * entries one scan returns (default `Infinity`), fewer than asked with `more` set, as a store
+   * bounding its work may.
+   */
+  constructor(options?: { chunkSize?: number; pageCap?: number });
   readonly size: number;
   get(key: string): StoredEntry | undefined;
   getMany(keys: string[]): Array<StoredEntry | undefined>;
-  scan(prefix: string, startAfter: string | undefined | null, limit: number, reverse: boolean): StoredEntry[];
+  /** `more` is exact: whether the range holds another entry after the page. */
+  scan(prefix: string, startAfter: string | undefined | null, limit: number, reverse: boolean): ScanPage;
   commit(checks: Check[], writes: Write[]): void;
   /** Every entry, in key order. */
   dump(): StoredEntry[];
@@ -555,6 +631,8 @@ export declare class MemoryDirectory implements Directory {
   register(actor: Actor): void;
   setMode(mode: MultivendorMode): void;
   setLimits(limits: Limits): void;
+  /** Default `inline`. */
+  setDelivery(delivery: Delivery): void;
   vendorName(vendorId: VendorId): string | undefined;
   orders(): Order[];
   actor(userId: UserId): Actor | undefined;
@@ -590,17 +668,30 @@ export declare function installMarketplace(directory: MemoryDirectory): void;
 
 export interface ConformanceCase {
   name: string;
+  /** The rule it shows, in prose. */
   rule: string;
+  /**
+   * `undefined` for what wit/v0.2.0/storage.wit asks of every store; `'0.1.0'` for what only
+   * the released 0.1.0 component asked beyond it.
+   */
+  scope?: string;
   steps: unknown[];
 }
 
-export declare class ConformanceFailure extends Error {}
+/** A broken rule: the case, the step, what was expected and what happened. */
+export declare class ConformanceFailure extends Error {
+  /** The name of the case. */
+  readonly case: string;
+}
 /** The cases of host-harness/conformance/cases.json (or `file`). */
 export declare function conformanceCases(file?: string): ConformanceCase[];
 /** Runs one case on a fresh, empty store; throws a ConformanceFailure at the first broken rule. */
-export declare function runCase(testCase: ConformanceCase, store: Storage & { dump(): StoredEntry[] }): void;
-/** Runs every case, each on a fresh store. */
-export declare function checkStore(fresh: () => Storage & { dump(): StoredEntry[] }, file?: string): void;
+export declare function runCase(testCase: ConformanceCase, store: Storage): void;
+/**
+ * Runs the cases, each on a fresh store: those of the scopes in `scopes` (default `['0.1.0']`:
+ * every case) and every unscoped one.
+ */
+export declare function checkStore(fresh: () => Storage, file?: string, options?: { scopes?: string[] }): void;
 
 export declare class ScenarioError extends Error {}
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-import { DIST_DIR, TRANSPILER, componentPath, readComponent, transpileComponent } from '../src/transpile.js';
+import { DIST_DIR, MANIFEST_FORMAT, TRANSPILER, componentPath, readComponent, transpileComponent } from '../src/transpile.js';
 
 const path = componentPath();
 const bytes = await readComponent(path).catch((e) => {
@@ -17,7 +17,7 @@ const bytes = await readComponent(path).catch((e) => {
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 
 const previous = await readFile(join(DIST_DIR, 'manifest.json'), 'utf8').then(JSON.parse, () => null);
-if (previous?.sha256 === sha256 && previous?.transpiler === TRANSPILER) {
+if (previous?.sha256 === sha256 && previous?.transpiler === TRANSPILER && previous?.format === MANIFEST_FORMAT) {
   console.log(`dist/ is up to date with ${path}`);
 } else {
   const started = performance.now();

@@ -18,7 +18,16 @@ import {
 } from './errors.js';
 import { toBigInt, toNumbers } from './numbers.js';
 import { EXPORTS, checkArguments } from './signatures.js';
-import { DIST_DIR, GLUE, componentPath, readComponent, transpileComponent, unversioned } from './transpile.js';
+import {
+  CONTRACT,
+  DIST_DIR,
+  GLUE,
+  PACKAGE,
+  componentPath,
+  readComponent,
+  transpileComponent,
+  unversioned,
+} from './transpile.js';
 import { OutputSink, datetime, wasiImports } from './wasi.js';
 
 /**
@@ -103,6 +112,7 @@ export class Addon {
 
   constructor(compiled, { storage, mail, notifications, directory, clock = systemClock } = {}) {
     if (!(compiled instanceof CompiledAddon)) throw new TypeError('`compiled` must come from compileAddon()');
+    requireContract(compiled.manifest);
     requireMethods('storage', storage, ['get', 'getMany', 'scan', 'commit']);
     requireMethods('mail', mail, ['send']);
     requireMethods('notifications', notifications, ['push']);
@@ -223,6 +233,20 @@ function isAddonErrorVariant(e) {
   return e !== null && typeof e === 'object' && !(e instanceof Error) && ADDON_ERROR_KINDS.includes(e.tag);
 }
 
+/** Refuses a component of another contract version than the one this host serves. */
+function requireContract(manifest) {
+  if (manifest.contract === CONTRACT) return;
+  if (manifest.contract === undefined) {
+    throw new Error(
+      `the transpiled component (${manifest.component}) does not say which contract it implements: ` +
+        'transpile it again (`npm run build`, or compileAddon({ wasm }))',
+    );
+  }
+  throw new Error(
+    `the component implements ${PACKAGE}@${manifest.contract}; this host serves ${PACKAGE}@${CONTRACT} (wit/v0.2.0)`,
+  );
+}
+
 function requireMethods(name, value, methods) {
   const missing = methods.filter((m) => typeof value?.[m] !== 'function');
   if (missing.length > 0) {
@@ -232,7 +256,8 @@ function requireMethods(name, value, methods) {
 
 /**
  * `guard(source, refusal, call, adapt)` makes an import for one instance: it calls the host
- * (`call`), refuses a Promise (jco cannot wait for one), converts the result (`adapt`), and
+ * (`call`), refuses a Promise (jco cannot wait for one), checks and converts the result
+ * (`adapt(result, ...args)`, which throws a TypeError for a result of the wrong shape), and
  * turns the host's typed refusal (`refusal(e)` gives its WIT error) into the import's
  * `result::err`. Any other exception is remembered in `live.fault` and unwinds the guest, so
  * the call ends in an `AddonFault` and the instance is dropped (jco alone would leave it in use).
@@ -245,7 +270,7 @@ function guardFor(live) {
         if (typeof result?.then === 'function') {
           throw new TypeError(`${source} returned a Promise: imports must be synchronous (jco does not await them)`);
         }
-        return adapt(result);
+        return adapt(result, ...args);
       } catch (e) {
         const payload = refusal(e);
         // jco turns an exception with a `payload` into the import's `result::err`.
@@ -263,19 +288,17 @@ function hostImports({ storage, mail, notifications, directory }, guard) {
   const storageRefusal = (e) => (e instanceof StorageError ? { tag: e.kind, val: e.detail } : undefined);
   const deliveryRefusal = (e) => (e instanceof DeliveryError ? { tag: e.kind, val: e.detail } : undefined);
   const directoryRefusal = (e) => (e instanceof DirectoryError ? e.detail : undefined);
-  const entry = (e) =>
-    e == null ? undefined : { key: e.key, value: e.value, version: toBigInt(e.version, `the version of ${e.key}`) };
-  const entries = (list) => list.map(entry);
+  const entries = (list) => list.map(storedEntry);
   const none = () => undefined;
   return {
     'storefront:order-messages/storage': {
-      get: guard('storage.get', storageRefusal, (key) => storage.get(key), entry),
+      get: guard('storage.get', storageRefusal, (key) => storage.get(key), storedEntry),
       getMany: guard('storage.getMany', storageRefusal, (keys) => storage.getMany(keys), entries),
       scan: guard(
         'storage.scan',
         storageRefusal,
         (prefix, startAfter, limit, reverse) => storage.scan(prefix, startAfter, limit, reverse),
-        entries,
+        scanPage,
       ),
       commit: guard(
         'storage.commit',
@@ -302,4 +325,35 @@ function hostImports({ storage, mail, notifications, directory }, guard) {
       getSettings: guard('directory.getSettings', directoryRefusal, () => directory.getSettings()),
     },
   };
+}
+
+/**
+ * A stored entry as jco lowers it: the version, an opaque token the host gives as a whole
+ * number from 1 to 2^53 - 1, as the u64 BigInt the glue wants.
+ */
+function storedEntry(e) {
+  if (e == null) return undefined;
+  const { key, value, version } = e;
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new TypeError(
+      `the version of ${key} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER} ` +
+        `(an opaque token, never 0), not ${String(version)}`,
+    );
+  }
+  return { key, value, version: toBigInt(version, `the version of ${key}`) };
+}
+
+/**
+ * A scan page (`{ entries, more }`, storage.wit's `scan-page`) as jco lowers it, checked: at
+ * most `limit` entries, `more` a boolean (a short page, even an empty one, may say `more`).
+ */
+function scanPage(page, _prefix, _startAfter, limit) {
+  if (page === null || typeof page !== 'object' || !Array.isArray(page.entries) || typeof page.more !== 'boolean') {
+    const was = Array.isArray(page) ? 'an array of entries (the 0.1.0 shape)' : String(page);
+    throw new TypeError(`storage.scan must return a scan page { entries: [...], more: boolean }, not ${was}`);
+  }
+  if (page.entries.length > limit) {
+    throw new TypeError(`storage.scan returned ${page.entries.length} entries for a limit of ${limit}`);
+  }
+  return { entries: page.entries.map(storedEntry), more: page.more };
 }

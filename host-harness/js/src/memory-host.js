@@ -82,7 +82,7 @@ export class MemoryDirectory {
   #customers = [];
   #names = new Map();
   #vendorNames = new Map();
-  #settings = { mode: 'separate-shops', limits: { ...DEFAULT_LIMITS } };
+  #settings = { mode: 'separate-shops', limits: { ...DEFAULT_LIMITS }, delivery: 'inline' };
   #faults = new FaultSwitch();
 
   // The `directory` import.
@@ -104,7 +104,7 @@ export class MemoryDirectory {
 
   getSettings() {
     this.#injected();
-    return { mode: this.#settings.mode, limits: { ...this.#settings.limits } };
+    return { mode: this.#settings.mode, limits: { ...this.#settings.limits }, delivery: this.#settings.delivery };
   }
 
   // Filling and changing it.
@@ -149,6 +149,18 @@ export class MemoryDirectory {
 
   setLimits(limits) {
     this.#settings.limits = { ...limits };
+  }
+
+  /**
+   * When the addon applies the work that follows a change (directory.wit's `delivery`):
+   * `inline` (the default: the call itself, then `deliverPending` for what it left) or
+   * `host-drains` (only `maintenance.deliverPending`).
+   */
+  setDelivery(delivery) {
+    if (delivery !== 'inline' && delivery !== 'host-drains') {
+      throw new TypeError(`delivery must be inline or host-drains, not ${JSON.stringify(delivery)}`);
+    }
+    this.#settings.delivery = delivery;
   }
 
   /** The display name of a vendor, if it has one. */

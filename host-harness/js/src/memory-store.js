@@ -34,15 +34,26 @@ export class MemoryStore {
   /** Sorted keys, in sorted, non-empty chunks. */
   #chunks = [];
   #chunkSize;
+  /** The most entries one scan returns, whatever the limit (`Infinity`: the limit decides). */
+  #pageCap;
   /** key → { value, version } */
   #entries = new Map();
-  /** The version the last commit gave; every commit gives the next one. */
+  /** The version the last commit gave; every commit gives the next one, so no key ever gets a version it had. */
   #version = 0;
 
-  /** @param {{ chunkSize?: number }} [options] keys per chunk (small ones test the chunking) */
-  constructor({ chunkSize = 512 } = {}) {
+  /**
+   * @param {{ chunkSize?: number, pageCap?: number }} [options] `chunkSize`: keys per chunk
+   *   (small ones test the chunking); `pageCap`: the most entries a scan returns, fewer than
+   *   asked with `more` set when the range goes on (a store bounding its work, as storage.wit
+   *   allows: tests that clients keep paging)
+   */
+  constructor({ chunkSize = 512, pageCap = Infinity } = {}) {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new TypeError('chunkSize must be a whole number above 0');
+    if (pageCap !== Infinity && (!Number.isInteger(pageCap) || pageCap < 1)) {
+      throw new TypeError('pageCap must be a whole number above 0 (or Infinity)');
+    }
     this.#chunkSize = chunkSize;
+    this.#pageCap = pageCap;
   }
 
   /** The number of keys stored. */
@@ -62,19 +73,27 @@ export class MemoryStore {
   }
 
   /**
-   * Up to `limit` entries whose key starts with `prefix`, in key order (descending when
-   * `reverse`), strictly after `startAfter` in the scan direction when it is given.
+   * A page of the entries whose key starts with `prefix` (literally), in key order (descending
+   * when `reverse`), strictly after `startAfter` in the scan direction when it is given: at most
+   * `limit` (and `pageCap`) of them, and `more`, exactly whether the range holds another entry
+   * after the page.
    */
   scan(prefix, startAfter, limit, reverse) {
     const found = [];
-    if (limit <= 0) return found;
+    const want = Math.min(limit, this.#pageCap);
     const hasAfter = startAfter !== undefined && startAfter !== null;
     const chunks = this.#chunks;
+    let more = false;
+    // Takes the key at `position` if it has the prefix and the page has room; false stops the walk.
     const take = (position) => {
       const key = chunks[position[0]][position[1]];
       if (!key.startsWith(prefix)) return false;
+      if (found.length === want) {
+        more = true;
+        return false;
+      }
       found.push(this.get(key));
-      return found.length < limit;
+      return true;
     };
     if (!reverse) {
       // From the first key ≥ prefix, or the first key > startAfter if that is later.
@@ -88,7 +107,7 @@ export class MemoryStore {
       if (hasAfter) to = earlier(to, this.#first((k) => compareKeys(k, startAfter) < 0));
       for (let at = this.#previous(to); at !== null && take(at); at = this.#previous(at));
     }
-    return found;
+    return { entries: found, more };
   }
 
   /**
@@ -123,7 +142,7 @@ export class MemoryStore {
     }
   }
 
-  /** Every entry, in key order. */
+  /** Every entry, in key order (not capped by `pageCap`). */
   dump() {
     return this.#chunks.flat().map((key) => this.get(key));
   }

@@ -403,9 +403,18 @@ function act(addon, host, step, actor, seen) {
         seen.changed = changed;
         seen.summary = `${changed} changed in ${calls} calls`;
       } else if (step.orders !== undefined) {
-        const result = addon.inbox.markSelected(actor, step.orders, read);
-        seen.changed = result.changed;
-        seen.summary = `${result.changed} changed`;
+        // One call marks a bounded batch and returns a cursor while more remain.
+        let changed = 0;
+        let calls = 0;
+        let cursor;
+        do {
+          const result = addon.inbox.markSelected(actor, step.orders, read, cursor);
+          changed += result.changed;
+          calls += 1;
+          cursor = result.nextCursor;
+        } while (cursor != null && calls < MAX_CALLS);
+        seen.changed = changed;
+        seen.summary = `${changed} changed`;
       } else {
         const order = need(step, 'order');
         if (read) addon.messaging.markRead(actor, order);

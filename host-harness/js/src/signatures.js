@@ -96,7 +96,7 @@ export const EXPORTS = {
       ['request', record({ query, sort: enumOf('newest-first', 'unread-first'), cursor, limit: u32 })],
     ],
     bell: [['actor', actor]],
-    markSelected: [['actor', actor], ['orderIds', list(orderId)], ['read', bool]],
+    markSelected: [['actor', actor], ['orderIds', list(orderId)], ['read', bool], ['cursor', cursor]],
     markMatching: [['actor', actor], ['query', query], ['read', bool], ['cursor', cursor]],
   },
   disputes: {
@@ -119,6 +119,7 @@ export const EXPORTS = {
     listOutbox: [['dead', bool], ['cursor', cursor], ['limit', u32]],
     verify: [['cursor', cursor], ['limit', u32]],
     schemaVersion: [],
+    migrate: [['cursor', cursor], ['limit', u32]],
   },
 };
 

@@ -23,6 +23,15 @@ export const WASM_ENV = 'ORDER_MESSAGES_WASM';
 /** Where `cargo build` leaves the component (the harness's build script builds it). */
 export const DEFAULT_WASM = resolve(PACKAGE_DIR, '../../target/plugin/wasm32-wasip2/release/order_messages.wasm');
 
+/** The WIT package of the addon's contract. */
+export const PACKAGE = 'storefront:order-messages';
+
+/** The contract version this host serves (wit/v0.2.0). */
+export const CONTRACT = '0.2.0-draft';
+
+/** The shape of `manifest.json`; a `dist/` with another one is transpiled again. */
+export const MANIFEST_FORMAT = 2;
+
 /** The glue's file name in `dist/` (its core modules are `addon.core*.wasm` beside it). */
 export const GLUE = 'addon.js';
 
@@ -55,10 +64,11 @@ export async function readComponent(path) {
 /**
  * Transpiles component bytes. Returns the generated files (the glue `addon.js` and its core
  * modules, by file name) and a manifest: where the component came from, its SHA-256, the
- * transpiler, and the interfaces it imports (unversioned).
+ * transpiler, the contract version its exports implement (`0.2.0-draft`), and the interfaces
+ * it imports (unversioned).
  */
 export async function transpileComponent(bytes, source) {
-  const { files, imports } = await transpileBytes(bytes, {
+  const { files, imports, exports } = await transpileBytes(bytes, {
     name: 'addon',
     // `instantiate(getCoreModule, imports)` rather than a module that instantiates itself on
     // import: the wrapper supplies the imports, and can instantiate again after a fault.
@@ -71,17 +81,33 @@ export async function transpileComponent(bytes, source) {
     outDir: '',
   });
   const manifest = {
+    format: MANIFEST_FORMAT,
     component: source,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     bytes: bytes.length,
     transpiler: TRANSPILER,
+    contract: contractOf(exports.map(([name]) => name)),
     imports: imports.map(unversioned).sort(),
     files: Object.keys(files).sort(),
   };
   return { files, manifest };
 }
 
-/** `storefront:order-messages/storage@0.1.0` → `storefront:order-messages/storage`. */
+/**
+ * The version of the addon's package among interface names (`…/inbox@0.2.0-draft` →
+ * `0.2.0-draft`), or `undefined` when none names it with a version.
+ */
+export function contractOf(names) {
+  const versions = new Set();
+  for (const name of names) {
+    const at = name.lastIndexOf('@');
+    if (name.startsWith(`${PACKAGE}/`) && at > 0) versions.add(name.slice(at + 1));
+  }
+  if (versions.size > 1) throw new Error(`the component exports several versions of ${PACKAGE}: ${[...versions].join(', ')}`);
+  return versions.values().next().value;
+}
+
+/** `storefront:order-messages/storage@0.2.0-draft` → `storefront:order-messages/storage`. */
 export function unversioned(name) {
   const at = name.lastIndexOf('@');
   return at > 0 ? name.slice(0, at) : name;

@@ -13,10 +13,12 @@ import {
   ArgumentError,
   CompiledAddon,
   DeliveryError,
+  MemoryStore,
   ReentrantCallError,
   StorageError,
   compileAddon,
   createMemoryHost,
+  installMarketplace,
   loadAddon,
 } from '../index.js';
 import { compiled, marketplace, snapshot } from './helpers.js';
@@ -150,7 +152,7 @@ test('an import that returns a Promise breaks the call with a message saying imp
   assert.match(fault.message, /returned a Promise: imports must be synchronous/);
 });
 
-test('a storage version that is no exact number breaks the call, naming the key', async () => {
+test('a storage version that is no exact number, or 0, breaks the call, naming the key', async () => {
   const { host, addon, as } = await marketplace();
   addon.messaging.post(as('c1'), { orderId: 'o1', body: 'Hi' });
   const get = host.storage.get.bind(host.storage);
@@ -161,6 +163,157 @@ test('a storage version that is no exact number breaks the call, naming the key'
   const fault = thrown(() => addon.messaging.unreadCount(as('c1'), 'o1'), AddonFault);
   assert.equal(fault.reason, 'import');
   assert.match(fault.cause.message, /the version of .* must be a whole number/);
+
+  host.storage.get = (key) => {
+    const entry = get(key);
+    return entry && { ...entry, version: 0 };
+  };
+  const zero = thrown(() => addon.messaging.unreadCount(as('c1'), 'o1'), AddonFault);
+  assert.match(zero.cause.message, /never 0/);
+});
+
+test('storage.scan must return a scan page within the limit; the 0.1.0 shape is named', async () => {
+  const { host, addon, as } = await marketplace();
+  addon.messaging.post(as('c1'), { orderId: 'o1', body: 'Hi' });
+  const scan = host.storage.scan.bind(host.storage);
+  const inbox = () => addon.inbox.listThreads(as('s1'), { query: { filter: 'all', search: '' }, sort: 'newest-first', limit: 10 });
+
+  host.storage.scan = (...args) => scan(...args).entries;
+  const array = thrown(inbox, AddonFault);
+  assert.equal(array.source, 'storage.scan');
+  assert.match(array.cause.message, /must return a scan page \{ entries: \[\.\.\.\], more: boolean \}, not an array of entries \(the 0\.1\.0 shape\)/);
+
+  host.storage.scan = (...args) => ({ entries: scan(...args).entries });
+  assert.match(thrown(inbox, AddonFault).cause.message, /must return a scan page/);
+
+  host.storage.scan = (prefix, after, limit, reverse) => {
+    const [first] = scan(prefix, after, limit, reverse).entries;
+    return { entries: Array.from({ length: limit + 1 }, () => first), more: false };
+  };
+  const long = thrown(inbox, AddonFault);
+  assert.match(long.cause.message, /returned \d+ entries for a limit of \d+/);
+
+  host.storage.scan = scan;
+  assert.equal(inbox().rows.length, 1);
+});
+
+// storage.wit lets a store return fewer entries than asked (even none) while `more` is set.
+test('the addon reads through a store that returns short pages, with the same results', async () => {
+  const run = async (storage) => {
+    const host = { ...createMemoryHost(), storage };
+    installMarketplace(host.directory);
+    const addon = await loadAddon({ compiled, ...host });
+    const as = (userId) => host.directory.actor(userId);
+    for (const [who, order, body] of [
+      ['c1', 'o1', 'The drill battery is missing.'],
+      ['c1', 'o2', 'The book arrived.'],
+      ['c2', 'o3', 'Please send an invoice for the drill.'],
+      ['v1-anna', 'o1', 'Sending a new battery.'],
+    ]) {
+      addon.messaging.post(as(who), { orderId: order, body });
+    }
+    const request = { query: { filter: 'all', search: 'drill' }, sort: 'newest-first', limit: 10 };
+    const seen = {
+      inbox: addon.inbox.listThreads(as('s1'), request).rows.map((r) => [r.orderId, r.unreadCount]),
+      thread: addon.messaging.readThread(as('s1'), { orderId: 'o1', direction: 'newest-first', limit: 10, markRead: true }).messages.map((m) => m.seq),
+      bell: addon.inbox.bell(as('s1')),
+      orders: addon.orderFilter.listOrders(as('c1'), 'with-messages', undefined, 10).orderIds,
+      problems: addon.maintenance.verify(undefined, 500).problems,
+    };
+    assert.equal(addon.instantiations, 1);
+    return seen;
+  };
+  const full = await run(new MemoryStore());
+  assert.deepEqual(full.inbox.map(([order]) => order).sort(), ['o1', 'o3']);
+  assert.deepEqual(full.thread, [2, 1]);
+  assert.deepEqual(full.problems, []);
+  for (const pageCap of [1, 2]) assert.deepEqual(await run(new MemoryStore({ pageCap })), full, `pages of ${pageCap}`);
+});
+
+test('with delivery `host-drains` a post only commits; deliverPending applies its work and delivers', async () => {
+  const { host, addon, as } = await marketplace();
+  host.directory.setDelivery('host-drains');
+  addon.messaging.post(as('c1'), { orderId: 'o1', body: 'Where is my drill?' });
+  assert.deepEqual([host.mail.all().length, host.notifications.all().length], [0, 0]);
+  // Per-thread counts are exact at once; the vendor's bell follows once the work is applied.
+  assert.equal(addon.messaging.unreadCount(as('v1-anna'), 'o1'), 1);
+  assert.equal(addon.inbox.bell(as('v1-anna')).unreadThreads, 0);
+
+  const totals = { applied: 0, delivered: 0 };
+  for (let more = true, calls = 0; more && calls < 100; calls++) {
+    const report = addon.maintenance.deliverPending(100);
+    for (const value of Object.values(report)) assert.ok(typeof value === 'number' || typeof value === 'boolean');
+    totals.applied += report.applied;
+    totals.delivered += report.delivered;
+    more = report.more;
+  }
+  assert.ok(totals.applied > 0, JSON.stringify(totals));
+  assert.ok(totals.delivered > 0, JSON.stringify(totals));
+  assert.deepEqual(host.mail.all().map((m) => m.recipients), [['v1-anna']]);
+  assert.equal(addon.inbox.bell(as('v1-anna')).unreadThreads, 1);
+});
+
+test('a bell push carries each recipient its counts, as numbers, for exactly the users listed', async () => {
+  const { host, addon, as } = await marketplace();
+  addon.messaging.post(as('c1'), { orderId: 'o1', body: 'Where is my drill?' });
+  addon.disputes.open(as('c1'), 'o1', 'It never came.');
+  const bells = host.notifications.all().filter((p) => p.event.tag === 'counts-changed');
+  assert.ok(bells.length > 0);
+  for (const push of bells) {
+    assert.deepEqual(push.event.val.map((u) => u.user).sort(), [...push.recipients].sort());
+    for (const { counts } of push.event.val) {
+      assert.equal(typeof counts.unreadThreads, 'number');
+      assert.equal(typeof counts.openDisputes, 'number');
+    }
+  }
+  const staff = bells.at(-1).event.val.find((u) => u.user === 's1');
+  assert.deepEqual(staff.counts, addon.inbox.bell(as('s1')));
+});
+
+test('markSelected marks a bounded batch a call and hands back a cursor while threads remain', async () => {
+  const { host, addon, as } = await marketplace();
+  const ids = [];
+  for (let i = 0; i < 20; i++) {
+    const id = `b${i}`;
+    host.directory.addOrder({ id, number: String(3000 + i), customerId: 'c1', customerName: 'Alice' });
+    addon.messaging.post(as('c1'), { orderId: id, body: `Question ${i}` });
+    ids.push(id);
+  }
+  const first = addon.inbox.markSelected(as('s1'), ids, true);
+  assert.ok(first.changed > 0 && first.changed < 20, JSON.stringify(first));
+  assert.equal(typeof first.nextCursor, 'string');
+  let changed = first.changed;
+  for (let cursor = first.nextCursor, calls = 0; cursor !== undefined && calls < 20; calls++) {
+    const next = addon.inbox.markSelected(as('s1'), ids, true, cursor);
+    changed += next.changed;
+    cursor = next.nextCursor;
+  }
+  assert.equal(changed, 20);
+  assert.deepEqual(ids.map((id) => addon.messaging.unreadCount(as('s1'), id)), ids.map(() => 0));
+  // Every id is checked on the first call: one the actor cannot reach refuses the whole call.
+  const refused = thrown(() => addon.inbox.markSelected(as('c2'), ['o3', 'o1'], false), AddonError);
+  assert.equal(refused.kind, 'not-found');
+  assert.equal(addon.messaging.unreadCount(as('c2'), 'o3'), 0);
+});
+
+test('migrate on current data does nothing and says so', async () => {
+  const { addon, as } = await marketplace();
+  addon.messaging.post(as('c1'), { orderId: 'o1', body: 'Hi' });
+  const version = addon.maintenance.schemaVersion();
+  const report = addon.maintenance.migrate(undefined, 100);
+  assert.deepEqual(report, { fromVersion: version, toVersion: version, migrated: 0, nextCursor: undefined });
+  assert.equal(addon.messaging.unreadCount(as('v1-anna'), 'o1'), 1);
+});
+
+test('a component of another contract version is refused, naming both versions', async () => {
+  const older = new CompiledAddon(compiled.instantiate, compiled.modules, { ...compiled.manifest, contract: '0.1.0' });
+  await assert.rejects(
+    loadAddon({ compiled: older, ...createMemoryHost() }),
+    /implements storefront:order-messages@0\.1\.0; this host serves storefront:order-messages@0\.2\.0-draft/,
+  );
+  const unknown = new CompiledAddon(compiled.instantiate, compiled.modules, { ...compiled.manifest, contract: undefined });
+  await assert.rejects(loadAddon({ compiled: unknown, ...createMemoryHost() }), /does not say which contract.*npm run build/);
+  assert.equal(compiled.manifest.contract, '0.2.0-draft');
 });
 
 test('an export called from inside an import is refused; the instance is not entered again', async () => {
@@ -198,7 +351,7 @@ test("imports are offered under the versioned names of jco's declarations and th
   const spy = new CompiledAddon(
     (getCoreModule, imports) => {
       for (const name of ['storefront:order-messages/storage', 'wasi:cli/environment']) {
-        const versioned = name.startsWith('wasi:') ? `${name}@0.2.6` : `${name}@0.1.0`;
+        const versioned = name.startsWith('wasi:') ? `${name}@0.2.6` : `${name}@0.2.0-draft`;
         seen.push([name, imports[name] !== undefined, imports[versioned] === imports[name]]);
       }
       return compiled.instantiate(getCoreModule, imports);

@@ -55,7 +55,11 @@ test('the marketplace fixture is the Rust harness\'s: vendors, staff, customers 
   assert.deepEqual(dir.getSettings(), {
     mode: 'separate-shops',
     limits: { maxBodyChars: 10_000, maxReasonChars: 2_000, maxPageSize: 100, maxOrderIds: 1_000 },
+    delivery: 'inline',
   });
+  dir.setDelivery('host-drains');
+  assert.equal(dir.getSettings().delivery, 'host-drains');
+  assert.throws(() => dir.setDelivery('later'), /delivery must be inline or host-drains/);
 });
 
 test('orders naming an unknown customer or vendor are refused', () => {

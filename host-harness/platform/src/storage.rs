@@ -330,6 +330,19 @@ mod tests {
         })
     }
 
+    /// What the addon talks to is the backend under the decorators: they must keep every rule
+    /// of the storage conformance suite, over memory and over SQLite.
+    #[test]
+    fn the_platform_storage_passes_the_conformance_suite_on_every_backend() {
+        order_messages_host::conformance::check_storage(SharedStorage::memory);
+        let dir = tempfile::tempdir().unwrap();
+        let stores = std::sync::atomic::AtomicUsize::new(0);
+        order_messages_host::conformance::check_storage(|| {
+            let n = stores.fetch_add(1, Ordering::Relaxed);
+            SharedStorage::sqlite(dir.path().join(format!("store-{n}.db"))).unwrap()
+        });
+    }
+
     #[test]
     fn the_decorators_inject_faults_and_count_whatever_the_backend() {
         let storage = SharedStorage::memory();
