@@ -48,6 +48,10 @@ struct Args {
     /// Scale tiers, in threads (`1k`, `10k`, `100k`, or plain numbers).
     #[arg(long, value_delimiter = ',', default_value = "1k,10k", value_parser = parse_count)]
     tiers: Vec<u32>,
+    /// Measure with the `host-drains` delivery setting (set after seeding): a post is one
+    /// commit and its fan-out waits for `deliver-pending`, which the post's row then leaves out.
+    #[arg(long)]
+    host_drains: bool,
     /// Staff users in every data set (each post's fan-out reaches all of them).
     #[arg(long, default_value_t = 3)]
     staff: u32,
@@ -959,6 +963,9 @@ fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResu
     );
     // Time moves on after seeding, as it would.
     platform.clock.advance(Duration::from_secs(3_600));
+    if args.host_drains {
+        platform.directory.set_delivery(Delivery::HostDrains);
+    }
     let dump = platform.storage.dump();
     let stored_keys = dump.len();
     let workload = Workload {
@@ -989,10 +996,16 @@ fn run_tier(args: &Args, threads: u32, iterations: usize, out: &mut Vec<TierResu
         for chunk in writes.chunks(100_000) {
             storage.commit(&[], chunk)?;
         }
+        let on_disk: u64 = ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok())
+            .map(|m| m.len())
+            .sum();
         eprintln!(
-            "  copied {stored_keys} keys into {} in {:.1} s",
+            "  copied {stored_keys} keys into {} in {:.1} s: {on_disk} bytes on disk, {:.0} per message",
             path.display(),
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            on_disk as f64 / spec.messages.max(1) as f64
         );
         Some((path, platform.clone().with_storage(storage)))
     } else {
