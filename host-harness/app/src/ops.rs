@@ -29,6 +29,27 @@ impl Refusal {
     }
 }
 
+/// A command the harness cannot act on as given, before the addon is asked: a user the
+/// directory does not know, an order number several orders share. The CLI exits with status 2
+/// (kind `usage`), as for a command line it cannot parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+impl Usage {
+    /// The usage error in `error`'s chain, if it is one.
+    pub fn of(error: &anyhow::Error) -> Option<&Usage> {
+        error.downcast_ref::<Usage>()
+    }
+}
+
 /// The value of a call, its typed refusal as a [`Refusal`] error, or the host error.
 pub fn accepted<T>(result: Result<Result<T, Error>>) -> Result<T> {
     result?.map_err(|e| Refusal(e).into())

@@ -165,8 +165,7 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
             "Seeded {} through the {} (seed {}):\n  \
              {} orders, {} vendors with {} users, {} customers, {} staff\n  \
              {} messages, {} disputes opened and {} closed, {} reads\n  \
-             {} calls in {:.1} s ({:.0} calls/s)\n\
-             try: cargo run -p order-messages-harness -- inbox --as s1 --filter disputes{}\n",
+             {} calls in {:.1} s ({:.0} calls/s)\n{}",
             view.database,
             if args.native {
                 "natively built domain core"
@@ -186,7 +185,15 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
             view.calls,
             view.seconds,
             report.calls_per_second(),
-            ctx.db_flag()
+            match workspace.location {
+                Location::File(_) => format!(
+                    "try: cargo run -p order-messages-harness -- inbox --as s1 --filter \
+                     disputes{}\n",
+                    ctx.db_flag()
+                ),
+                // Gone with this command: nothing to try.
+                Location::Memory => "(--memory: the data set is gone with this command)\n".into(),
+            }
         )
     })
 }

@@ -5,7 +5,7 @@
 //!
 //! The browser tests need `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium`
 //! and `chromium-driver`), so they are ignored by a plain `cargo test` (which runs only the
-//! first two tests here, of the `serve` command over plain HTTP); `.ci/browser` installs both
+//! first test here, of the `serve` command over plain HTTP); `.ci/browser` installs both
 //! and runs them (`cargo test -p order-messages-harness --test browser -- --ignored`).
 //! `CHROMIUM` and `CHROMEDRIVER` name other binaries. With `UPDATE_SCREENSHOTS=1`, the
 //! screenshot test also writes its PNGs into `docs/screenshots/` (they always go to Cargo's
@@ -459,19 +459,6 @@ fn serve_prints_its_address_and_serves_the_database() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
-}
-
-#[test]
-fn serve_on_a_memory_store_starts_from_the_marketplace() {
-    let (_server, address) = serve(&["--memory"]);
-    let page = http_get(&address, "/orders", "s1");
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    for order in ["o1", "o2", "o3", "o4", "o5"] {
-        assert!(
-            page.contains(&format!(r#"data-order="{order}""#)),
-            "{order}: {page}"
-        );
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

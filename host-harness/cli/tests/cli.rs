@@ -80,6 +80,18 @@ fn fails(dir: &Path, args: &[&str]) -> Run {
     run
 }
 
+/// Runs and asserts it fails with exit status 2, a usage error; the run.
+fn usage_error(dir: &Path, args: &[&str]) -> Run {
+    let run = invoke(dir, args);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{args:?} should be a usage error: {}",
+        run.describe()
+    );
+    run
+}
+
 /// The folder of the demo database every test may read (made once per test binary, under
 /// Cargo's temporary folder for tests, since a static is never dropped).
 fn demo_dir() -> &'static Path {
@@ -245,13 +257,25 @@ fn refusals_exit_non_zero_and_name_their_kind() {
     assert_eq!(error["error"]["kind"], "invalid-input");
     assert_eq!(error["error"]["field"], "body");
 
-    let run = fails(dir, &["bell", "--as", "nobody"]);
+    // An unknown --as user is a mistake in the command line, not the host's failure.
+    let run = usage_error(dir, &["bell", "--as", "nobody"]);
     assert!(
         run.stderr.contains("no user `nobody`"),
         "{}",
         run.describe()
     );
     assert!(run.stderr.contains("known: s1, s2"), "{}", run.describe());
+    let run = usage_error(dir, &["post", "--as", "nobody", "o1", "Hi", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage", "{}", run.describe());
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no user `nobody`"),
+        "{}",
+        run.describe()
+    );
 
     let usage = invoke(dir, &["bell"]);
     assert_eq!(usage.code, Some(2), "{}", usage.describe());
@@ -725,7 +749,7 @@ fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
     ok(dir, &["directory", "add-customer", "c9", name]);
     assert_terminal_safe("directory", &ok(dir, &["directory", "show"]).stdout);
     // Errors quoting what was typed.
-    let run = fails(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
+    let run = usage_error(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
     assert_terminal_safe("an error", &run.stderr);
     assert!(
         run.stderr.contains(r"nobody\u{1b}[2J"),
@@ -739,4 +763,208 @@ fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
     let directory = json(dir, &["directory", "show"]);
     let users = directory["users"].as_array().unwrap();
     assert!(users.iter().any(|u| u["name"] == name), "{directory}");
+}
+
+#[test]
+fn orders_are_named_by_id_or_by_number_and_the_command_says_which() {
+    let tmp = demo_copy();
+    let dir = tmp.path();
+    // The number every table, mail and the demo show: 1001 is o1, and the note says so.
+    let run = ok(
+        dir,
+        &["thread", "--as", "c1", "1001", "--no-mark", "--json"],
+    );
+    let thread: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(thread["order_id"], "o1", "{}", run.describe());
+    assert_eq!(thread["order_number"], "1001");
+    assert_eq!(
+        run.stderr,
+        "note: order 1001 is `o1`\n",
+        "{}",
+        run.describe()
+    );
+    let posted = ok(dir, &["post", "--as", "v1-anna", "1001", "Anything else?"]);
+    assert!(
+        posted.stdout.contains("on order 1001"),
+        "{}",
+        posted.describe()
+    );
+    let unread = json(dir, &["unread", "--as", "c1", "1001"]);
+    assert_eq!(unread["order_id"], "o1");
+    assert_eq!(
+        unread["unread"].as_u64(),
+        thread["unread_count"].as_u64().map(|n| n + 1),
+        "Anna's message is one more unread for Alice"
+    );
+    let history = json(dir, &["dispute", "history", "--as", "s1", "1001"]);
+    assert_eq!(history["order_id"], "o1");
+    let marked = ok(
+        dir,
+        &["mark", "unread", "--as", "s1", "--orders", "1004,o5"],
+    );
+    assert!(
+        marked.stderr.contains("order 1004 is `o4`"),
+        "{}",
+        marked.describe()
+    );
+    let filtered = json(
+        dir,
+        &["orders", "--as", "c1", "--with", "messages", "1001", "1002"],
+    );
+    assert_eq!(filtered["order_ids"], serde_json::json!(["o1"]));
+    // An id is taken as an id, even when it looks like another order's number; no note.
+    ok(
+        dir,
+        &[
+            "directory",
+            "add-order",
+            "1005",
+            "3001",
+            "--customer",
+            "c3",
+            "--vendor",
+            "v1",
+        ],
+    );
+    let run = ok(dir, &["thread", "--as", "s1", "1005", "--json"]);
+    let thread: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(thread["order_id"], "1005", "{}", run.describe());
+    assert_eq!(run.stderr, "", "{}", run.describe());
+
+    // A number two orders share: a usage error listing both, nothing done.
+    ok(
+        dir,
+        &[
+            "directory",
+            "add-order",
+            "o9",
+            "1001",
+            "--customer",
+            "c1",
+            "--vendor",
+            "v1",
+        ],
+    );
+    let run = usage_error(dir, &["post", "--as", "c1", "1001", "Which one?"]);
+    assert!(
+        run.stderr.contains("order number 1001 is ambiguous") && run.stderr.contains("o1, o9"),
+        "{}",
+        run.describe()
+    );
+    let run = usage_error(dir, &["thread", "--as", "c1", "1001", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage", "{}", run.describe());
+    let thread = json(dir, &["thread", "--as", "c1", "o1", "--no-mark"]);
+    assert_eq!(
+        thread["message_count"], 7,
+        "the ambiguous post posted nothing"
+    );
+    // Neither an id nor a number: the addon answers, as for any order the user cannot reach.
+    let run = fails(dir, &["thread", "--as", "c1", "9999", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "not-found", "{}", run.describe());
+}
+
+#[test]
+fn a_scenario_file_error_is_shown_whole_also_in_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("broken.toml"),
+        "name = \"Broken\"\n[[step]]\nas = c1\ndo = \"bell\"\n",
+    )
+    .unwrap();
+    // What the TOML parser says about the file, every line of it.
+    let run = fails(dir, &["scenario", "broken.toml"]);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("error: in broken.toml: TOML parse error at line 3, column 6"),
+        "{}",
+        run.describe()
+    );
+    assert!(lines.len() >= 4, "only the first line: {}", run.describe());
+    assert!(
+        lines.iter().any(|l| l.contains("3 | as = c1")),
+        "no quoted line: {}",
+        run.describe()
+    );
+    assert!(
+        lines.iter().any(|l| l.trim_end().ends_with('^')),
+        "no caret: {}",
+        run.describe()
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.starts_with("  ")),
+        "continuation lines are indented: {}",
+        run.describe()
+    );
+
+    let run = fails(dir, &["scenario", "broken.toml", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "host");
+    let message = error["error"]["message"].as_str().unwrap();
+    // The same text as on stderr, unindented.
+    let shown: Vec<String> = run
+        .stderr
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.strip_prefix("error: ").unwrap().to_owned()
+            } else {
+                l.strip_prefix("  ").unwrap().to_owned()
+            }
+        })
+        .collect();
+    assert_eq!(
+        message.lines().collect::<Vec<_>>(),
+        shown,
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn memory_means_an_empty_store_for_one_command_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Empty, whichever command: no user to act as, and no advice to fill it that cannot work.
+    let run = usage_error(dir, &["--memory", "inbox", "--as", "s1"]);
+    assert!(
+        run.stderr.contains("the in-memory store is empty")
+            && run.stderr.contains("without --memory"),
+        "{}",
+        run.describe()
+    );
+    // A data set seeded in memory is gone with the command: no hint to look at it.
+    let run = ok(
+        dir,
+        &[
+            "--memory",
+            "seed",
+            "--orders",
+            "4",
+            "--messages",
+            "8",
+            "--native",
+        ],
+    );
+    assert!(!run.stdout.contains("try:"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("gone with this command"),
+        "{}",
+        run.describe()
+    );
+    let run = ok(dir, &["--memory", "demo"]);
+    assert!(!run.stdout.contains("try:"), "{}", run.describe());
+    // The admin cannot fill an empty store: `serve --memory` says so rather than serving one.
+    let run = usage_error(dir, &["--memory", "serve", "--port", "0"]);
+    assert!(run.stderr.contains("then `serve` it"), "{}", run.describe());
+    let run = usage_error(dir, &["serve", "--memory", "--port", "0", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage");
+    assert!(
+        std::fs::read_dir(dir).unwrap().next().is_none(),
+        "--memory wrote a file"
+    );
 }

@@ -11,6 +11,7 @@ use crate::app::{
 };
 use order_messages_app::ops::{Refusal, accepted, mode_name};
 use order_messages_app::report;
+use order_messages_app::workspace::Location;
 use order_messages_host::types::{Actor, BellCounts, Error, MultivendorMode, Role, Timestamp};
 use order_messages_platform::Directory;
 
@@ -374,9 +375,14 @@ fn empty_directory(inner: &Inner) -> Page {
         html! {
             section.card {
                 h1 { "The directory is empty" }
-                p { "The store in " code { (location) } " has no users or orders yet. Fill it, then reload:" }
-                pre { "cargo run -p order-messages-harness -- demo      # the demo's marketplace and story\n"
-                      "cargo run -p order-messages-harness -- seed      # a generated data set" }
+                @if inner.workspace.location == Location::Memory {
+                    p { "The store in " code { (location) } " has no users or orders: "
+                        (inner.workspace.how_to_fill()) "." }
+                } @else {
+                    p { "The store in " code { (location) } " has no users or orders yet. Fill it, then reload:" }
+                    pre { "cargo run -p order-messages-harness -- demo      # the demo's marketplace and story\n"
+                          "cargo run -p order-messages-harness -- seed      # a generated data set" }
+                }
             }
         },
     )
