@@ -103,6 +103,53 @@ pub fn inbox_page(
     Ok((rows, cursor))
 }
 
+/// How many threads a query matches, as far as a bounded count got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "threads", rename_all = "kebab-case")]
+pub enum ThreadCount {
+    /// Exactly this many.
+    Exact(u32),
+    /// More than this many: the count stopped at its cap.
+    MoreThan(u32),
+    /// At least this many: the count used up its calls first (a search or filter whose
+    /// matches are sparse in the index it walks).
+    AtLeast(u32),
+}
+
+/// Counts the threads `query` matches for `actor`, with bounded work: `list-threads` from the
+/// start, at most `cap` rows a call, until the list ends ([`ThreadCount::Exact`]), more than
+/// `most` rows are seen ([`ThreadCount::MoreThan`] `most`) or `calls` calls were made
+/// ([`ThreadCount::AtLeast`] the rows seen). Each call's work is bounded by the addon, so a
+/// count never walks the whole list.
+pub fn count_threads(
+    session: &mut Session,
+    actor: &Actor,
+    query: &Query,
+    most: u32,
+    calls: u32,
+    cap: u32,
+) -> Result<ThreadCount> {
+    let mut seen: u32 = 0;
+    let mut cursor: Option<String> = None;
+    for _ in 0..calls {
+        // One row past `most` tells "more than" from "exactly".
+        let want = (most + 1 - seen).min(cap);
+        let page = accepted(session.list_threads(
+            actor,
+            &ListRequest::new(query.clone(), want).with_cursor(cursor.take()),
+        ))?;
+        seen += page.rows.len() as u32;
+        if seen > most {
+            return Ok(ThreadCount::MoreThan(most));
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(ThreadCount::Exact(seen)),
+        }
+    }
+    Ok(ThreadCount::AtLeast(seen))
+}
+
 /// Every inbox row of `query` (pages of `page_size`).
 pub fn inbox_all(
     session: &mut Session,
