@@ -134,8 +134,9 @@ struct MailArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the scripted story (customer, vendor and staff talk about an order; staff open and
-    /// close a dispute), printing every party's inbox, bell, mail and notifications after each
-    /// step. Leaves the database for the other commands to poke at.
+    /// close a dispute; then another customer's parcel is lost and disputed, a third asks two
+    /// questions), printing every party's inbox, bell, mail and notifications after each step.
+    /// Leaves the database for the other commands, and `serve`, to poke at.
     Demo(demo::DemoArgs),
     /// Post a message into an order's thread.
     Post(messages::PostArgs),

@@ -43,8 +43,10 @@ pub struct SeedArgs {
     /// The random seed: the same options and seed always give the same data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Run the addon's domain code natively instead of through the component: several times
-    /// faster, and it stores exactly the same data.
+    /// Run the addon's domain code natively instead of through the component; it stores exactly
+    /// the same data. Not much faster: the store and the generator take most of the time. In the
+    /// debug build (`cargo run`) both take about the same (on SQLite the file's writes
+    /// dominate); an optimised build saves about a quarter (BENCHMARKS.md).
     #[arg(long)]
     native: bool,
     /// Replace the database file if it already holds data.
