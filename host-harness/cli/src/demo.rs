@@ -104,7 +104,10 @@ const STORY: [(&str, &str, Action); 12] = [
     (
         CAROL,
         CAROL_STORE_ORDER,
-        Action::Post("Can I still change the delivery address to my office?", "c2"),
+        Action::Post(
+            "Can I still change the delivery address to my office?",
+            "c2",
+        ),
     ),
     (
         BOB,

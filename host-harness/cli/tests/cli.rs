@@ -256,7 +256,10 @@ fn a_post_is_read_back_by_the_next_invocation() {
     let sent = json(dir, &["outbox", "sent"]);
     let subjects = sent["mails"].as_array().unwrap();
     assert_eq!(subjects.len(), mailed_before + 1, "{sent}");
-    assert_eq!(subjects[mailed_before]["recipients"], serde_json::json!(["c1"]));
+    assert_eq!(
+        subjects[mailed_before]["recipients"],
+        serde_json::json!(["c1"])
+    );
 }
 
 #[test]
@@ -432,7 +435,12 @@ fn demo_replaces_an_earlier_demo_and_with_reset_anything() {
     // Alice's thread settled after six steps; the day ends with staff mid-dispute on 1003.
     assert_eq!(steps[5]["bells"]["s2"]["unread_threads"], 1);
     assert_eq!(steps[5]["bells"]["s1"]["open_disputes"], 0);
-    assert!(steps[11]["headline"].as_str().unwrap().contains("order 1003"));
+    assert!(
+        steps[11]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("order 1003")
+    );
     assert_eq!(
         steps[11]["bells"]["s1"],
         serde_json::json!({"unread_threads": 2, "open_disputes": 1})
