@@ -222,13 +222,11 @@ fn bell(counts: Option<&BellCounts>) -> Markup {
                     (BELL_ICON)
                     span.visually-hidden { "Notifications: " }
                     span.bell-count.zero[c.unread_threads == 0] {
-                        span #bell-messages .n data-bell="messages" { (c.unread_threads) }
-                        " messages"
+                        "Messages " span #bell-messages .n data-bell="messages" { (c.unread_threads) }
                     }
                     span.visually-hidden { ", " }
                     span.bell-count.disputes.zero[c.open_disputes == 0] {
-                        span #bell-disputes .n data-bell="disputes" { (c.open_disputes) }
-                        " disputes"
+                        "Disputes " span #bell-disputes .n data-bell="disputes" { (c.open_disputes) }
                     }
                 }
                 div #bell-menu .bell-menu hidden {
