@@ -141,8 +141,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// Fills an empty directory (a fresh `--memory` store) with the demo's marketplace, so the
-/// admin has users and orders to show; whether it did.
+/// Fills an empty directory (a fresh in-memory store, as the admin's own tests use) with the
+/// demo's marketplace, so the admin has users and orders to show; whether it did. (`serve`
+/// itself refuses `--memory`: nothing could fill the store while it serves.)
 pub fn install_marketplace_if_empty(workspace: &Workspace) -> Result<bool> {
     if !workspace.platform.directory.is_empty() {
         return Ok(false);
