@@ -29,6 +29,27 @@ impl Refusal {
     }
 }
 
+/// A command the harness cannot act on as given, before the addon is asked: a user the
+/// directory does not know, an order number several orders share. The CLI exits with status 2
+/// (kind `usage`), as for a command line it cannot parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+impl Usage {
+    /// The usage error in `error`'s chain, if it is one.
+    pub fn of(error: &anyhow::Error) -> Option<&Usage> {
+        error.downcast_ref::<Usage>()
+    }
+}
+
 /// The value of a call, its typed refusal as a [`Refusal`] error, or the host error.
 pub fn accepted<T>(result: Result<Result<T, Error>>) -> Result<T> {
     result?.map_err(|e| Refusal(e).into())
@@ -80,6 +101,53 @@ pub fn inbox_page(
         }
     }
     Ok((rows, cursor))
+}
+
+/// How many threads a query matches, as far as a bounded count got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "threads", rename_all = "kebab-case")]
+pub enum ThreadCount {
+    /// Exactly this many.
+    Exact(u32),
+    /// More than this many: the count stopped at its cap.
+    MoreThan(u32),
+    /// At least this many: the count used up its calls first (a search or filter whose
+    /// matches are sparse in the index it walks).
+    AtLeast(u32),
+}
+
+/// Counts the threads `query` matches for `actor`, with bounded work: `list-threads` from the
+/// start, at most `cap` rows a call, until the list ends ([`ThreadCount::Exact`]), more than
+/// `most` rows are seen ([`ThreadCount::MoreThan`] `most`) or `calls` calls were made
+/// ([`ThreadCount::AtLeast`] the rows seen). Each call's work is bounded by the addon, so a
+/// count never walks the whole list.
+pub fn count_threads(
+    session: &mut Session,
+    actor: &Actor,
+    query: &Query,
+    most: u32,
+    calls: u32,
+    cap: u32,
+) -> Result<ThreadCount> {
+    let mut seen: u32 = 0;
+    let mut cursor: Option<String> = None;
+    for _ in 0..calls {
+        // One row past `most` tells "more than" from "exactly".
+        let want = (most + 1 - seen).min(cap);
+        let page = accepted(session.list_threads(
+            actor,
+            &ListRequest::new(query.clone(), want).with_cursor(cursor.take()),
+        ))?;
+        seen += page.rows.len() as u32;
+        if seen > most {
+            return Ok(ThreadCount::MoreThan(most));
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(ThreadCount::Exact(seen)),
+        }
+    }
+    Ok(ThreadCount::AtLeast(seen))
 }
 
 /// Every inbox row of `query` (pages of `page_size`).

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rusqlite::OptionalExtension;
 
+use super::ops::Usage;
 use super::views::{DeliveriesView, MailView, PushView};
 use order_messages_host::Runtime;
 use order_messages_host::types::{Actor, Mail};
@@ -81,6 +82,30 @@ pub struct OpenOptions {
     pub clock: Clock,
 }
 
+/// An order a command line named ([`Workspace::resolve_order`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedOrder {
+    /// The order id to pass to the addon.
+    pub id: String,
+    /// The order number it was named by, if it was not named by its id.
+    pub number: Option<String>,
+}
+
+impl ResolvedOrder {
+    fn id(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            number: None,
+        }
+    }
+
+    /// What a command says when the order was named by its number: `order 1001 is o1`.
+    pub fn note(&self) -> Option<String> {
+        let number = self.number.as_ref()?;
+        Some(format!("order {number} is `{}`", self.id))
+    }
+}
+
 /// The platform of one CLI invocation (or web admin) over its state.
 pub struct Workspace {
     /// The platform: storage, directory, mail, notifications, clock.
@@ -132,31 +157,72 @@ impl Workspace {
         self.platform.session_with(runtime)
     }
 
-    /// The user `user_id` as the directory knows them.
+    /// The user `user_id` as the directory knows them; a [`Usage`] error naming some users it
+    /// knows when it does not know them.
     pub fn actor(&self, user_id: &str) -> Result<Actor> {
-        self.platform.directory.actor(user_id).with_context(|| {
-            let known: Vec<String> = self
-                .platform
-                .directory
-                .users()
-                .into_iter()
-                .take(12)
-                .map(|a| a.id)
-                .collect();
-            if known.is_empty() {
-                format!(
-                    "no user `{user_id}`: the directory of {} is empty (run `demo` or `seed`)",
-                    self.location.describe()
-                )
-            } else {
-                format!(
-                    "no user `{user_id}` in the directory of {} (known: {}{})",
-                    self.location.describe(),
-                    known.join(", "),
-                    if known.len() == 12 { ", …" } else { "" }
-                )
+        if let Some(actor) = self.platform.directory.actor(user_id) {
+            return Ok(actor);
+        }
+        let known: Vec<String> = (self.platform.directory.users().into_iter())
+            .take(12)
+            .map(|a| a.id)
+            .collect();
+        let text = if known.is_empty() {
+            format!(
+                "no user `{user_id}`: the directory of {} is empty ({})",
+                self.location.describe(),
+                self.how_to_fill()
+            )
+        } else {
+            format!(
+                "no user `{user_id}` in the directory of {} (known: {}{})",
+                self.location.describe(),
+                known.join(", "),
+                if known.len() == 12 { ", …" } else { "" }
+            )
+        };
+        Err(Usage(text).into())
+    }
+
+    /// What fills an empty directory here: a command that writes the file, or for an in-memory
+    /// store (which starts empty and lasts one command), a file instead.
+    pub fn how_to_fill(&self) -> &'static str {
+        match self.location {
+            Location::File(_) => "run `demo` or `seed`",
+            Location::Memory => {
+                "an in-memory store starts empty and lasts one command: run `demo` or `seed` \
+                 without --memory to fill a database file"
             }
-        })
+        }
+    }
+
+    /// The order a command line names: `given` when it is an order id of the directory, else
+    /// the one order whose number (as tables, mail and the demo show it: `1001`) it is. Neither:
+    /// `given` unchanged, for the addon to answer (it never tells whether an order exists
+    /// that the actor may not reach). A number several orders share is a [`Usage`] error
+    /// listing them.
+    pub fn resolve_order(&self, given: &str) -> Result<ResolvedOrder> {
+        let directory = &self.platform.directory;
+        if directory.order(given).is_some() {
+            return Ok(ResolvedOrder::id(given));
+        }
+        let mut ids = directory.orders_numbered(given);
+        match ids.len() {
+            0 => Ok(ResolvedOrder::id(given)),
+            1 => Ok(ResolvedOrder {
+                id: ids.remove(0),
+                number: Some(given.to_owned()),
+            }),
+            n => {
+                let listed = ids.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
+                let more = if n > 12 { ", …" } else { "" };
+                Err(Usage(format!(
+                    "order number {given} is ambiguous: {n} orders have it ({listed}{more}); \
+                     give the order id"
+                ))
+                .into())
+            }
+        }
     }
 
     /// Saves the directory (a no-op in memory).

@@ -1,7 +1,8 @@
-//! `demo`: a scripted conversation with a dispute, printing what each party sees after every
-//! step. Written against the WIT contract; refusals and host errors are printed, not fatal.
-//! Runs on the database file (replacing an earlier demo's), so the other commands can poke at
-//! the result.
+//! `demo`: a scripted conversation with a dispute, then the rest of the store's day (another
+//! customer's lost parcel, disputed; a third customer's questions), printing what each party
+//! sees after every step. Written against the WIT contract; refusals and host errors are
+//! printed, not fatal. Runs on the database file (replacing an earlier demo's), so the other
+//! commands and `serve` find the store the story left, the one the README's screenshots show.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,8 +30,11 @@ enum Action {
     Close(&'static str),
 }
 
-/// The story: who acts, on which order, doing what.
-const STORY: [(&str, &str, Action); 6] = [
+/// The story: who acts, on which order, doing what. Alice's order 1001 first (steps 1 to 6),
+/// then the rest of the store's day ([`SECOND_ACT`] on): Bob's parcel for 1003 goes missing
+/// and staff open a dispute on it, Carol asks about 1004 and 1005. It leaves the store as
+/// the README's screenshots show it: staff mid-dispute, two threads unread.
+const STORY: [(&str, &str, Action); 12] = [
     (
         ALICE,
         ALICE_ACME_ORDER,
@@ -73,7 +77,52 @@ const STORY: [(&str, &str, Action); 6] = [
         ALICE_ACME_ORDER,
         Action::Close("Vendor shipped the missing battery; customer confirmed delivery."),
     ),
+    (
+        BOB,
+        BOB_ACME_ORDER,
+        Action::Post(
+            "Hello, the parcel for order 1003 never came. Tracking has been stuck for days.",
+            "b1",
+        ),
+    ),
+    (
+        ANNA,
+        BOB_ACME_ORDER,
+        Action::Post(
+            "Sorry Bob, we are asking the carrier and will get back to you.",
+            "b2",
+        ),
+    ),
+    (
+        CAROL,
+        CAROL_BLUE_ORDER,
+        Action::Post(
+            "Which edition of the atlas did you send? I ordered the 2025 one.",
+            "c1",
+        ),
+    ),
+    (
+        CAROL,
+        CAROL_STORE_ORDER,
+        Action::Post(
+            "Can I still change the delivery address to my office?",
+            "c2",
+        ),
+    ),
+    (
+        BOB,
+        BOB_ACME_ORDER,
+        Action::Post("Still nothing. I would like a refund, please.", "b3"),
+    ),
+    (
+        SAM,
+        BOB_ACME_ORDER,
+        Action::Open("Parcel lost in transit; the customer asks for a refund."),
+    ),
 ];
+
+/// Where the story leaves order 1001 for the rest of the store (an index of [`STORY`]).
+const SECOND_ACT: usize = 6;
 
 /// `demo`.
 #[derive(Debug, Args)]
@@ -155,7 +204,8 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
     say(&format!(
         "Order messages demo: a marketplace with vendors Acme Tools and Blue Books,\n\
          staff Sam and Sara, customers Alice, Bob and Carol; storage in {}, {} clock.\n\
-         The story follows Alice's order 1001 from Acme Tools.\n\n",
+         The story follows Alice's order 1001 from Acme Tools, then the rest of the\n\
+         store's day: Bob's order 1003, Carol's 1004 and 1005.\n\n",
         workspace.location.describe(),
         if args.real_time {
             "real-time"
@@ -181,6 +231,12 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
                 .platform
                 .clock
                 .advance(Duration::from_secs(7 * 60));
+        }
+        if number == SECOND_ACT {
+            say(
+                "━━ Meanwhile, the rest of the store's day: Bob's parcel for 1003 goes missing, \
+                 Carol asks about 1004 and 1005.\n\n",
+            )?;
         }
         let actor = world.actor(who);
         let order = directory
@@ -221,18 +277,20 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<()> {
         let mut text =
             format!("The demo's state is saved in {database}. Poke at it as any party:\n");
         let tries = [
-            "inbox --as s1",
-            "thread --as c1 o1",
-            "post --as v1-anna o1 \"Thanks!\"",
-            "bell --as v1-anna",
-            "verify",
+            ("inbox --as s1", ""),
+            ("thread --as c1 1001", ""),
+            ("post --as v1-anna 1003 \"The carrier found it!\"", ""),
+            ("bell --as v1-anna", ""),
+            ("verify", ""),
+            (
+                "serve",
+                "# the web admin: the store as the README's screenshots show it",
+            ),
         ];
-        for (i, args) in tries.iter().enumerate() {
+        for (i, (args, comment)) in tries.iter().enumerate() {
             let lead = if i == 0 { "  try:" } else { "      " };
-            let _ = writeln!(
-                text,
-                "{lead} cargo run -p order-messages-harness -- {args}{db}"
-            );
+            let line = format!("{lead} cargo run -p order-messages-harness -- {args}{db}");
+            let _ = writeln!(text, "{}", format!("{line}  {comment}").trim_end());
         }
         output::print(&text)?;
     }

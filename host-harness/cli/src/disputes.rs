@@ -28,7 +28,7 @@ pub enum DisputeCommand {
 pub struct OpenArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order.
+    /// The order: its id (`o1`) or its number (`1001`).
     order: String,
     /// Why (required).
     reason: String,
@@ -39,7 +39,7 @@ pub struct OpenArgs {
 pub struct CloseArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order.
+    /// The order: its id (`o1`) or its number (`1001`).
     order: String,
     /// The resolution note (optional).
     note: Option<String>,
@@ -50,7 +50,7 @@ pub struct CloseArgs {
 pub struct OrderArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order.
+    /// The order: its id (`o1`) or its number (`1001`).
     order: String,
 }
 
@@ -76,11 +76,17 @@ pub fn run(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
         DisputeCommand::Current(a) | DisputeCommand::History(a) => &a.who.user,
     };
     let actor = workspace.actor(user)?;
+    let order = match &command {
+        DisputeCommand::Open(a) => &a.order,
+        DisputeCommand::Close(a) => &a.order,
+        DisputeCommand::Current(a) | DisputeCommand::History(a) => &a.order,
+    };
+    let order = ctx.order(&workspace, order)?;
     let mut session = ctx.session(&workspace)?;
     let number = |order: &str| number(&workspace.platform, order);
     match command {
         DisputeCommand::Open(args) => {
-            let d = accepted(session.open_dispute(&actor, &args.order, &args.reason))?;
+            let d = accepted(session.open_dispute(&actor, &order, &args.reason))?;
             let view = One {
                 actor: ActorView::from(&actor),
                 dispute: Some(DisputeView::from(&d)),
@@ -95,7 +101,7 @@ pub fn run(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
             })
         }
         DisputeCommand::Close(args) => {
-            let d = accepted(session.close_dispute(&actor, &args.order, args.note.as_deref()))?;
+            let d = accepted(session.close_dispute(&actor, &order, args.note.as_deref()))?;
             let view = One {
                 actor: ActorView::from(&actor),
                 dispute: Some(DisputeView::from(&d)),
@@ -109,27 +115,27 @@ pub fn run(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
                 )
             })
         }
-        DisputeCommand::Current(args) => {
-            let d = accepted(session.current_dispute(&actor, &args.order))?;
+        DisputeCommand::Current(_) => {
+            let d = accepted(session.current_dispute(&actor, &order))?;
             let view = One {
                 actor: ActorView::from(&actor),
                 dispute: d.as_ref().map(DisputeView::from),
             };
             ctx.emit(&view, || match &d {
-                None => format!("No open dispute on order {}.\n", number(&args.order)),
+                None => format!("No open dispute on order {}.\n", number(&order)),
                 Some(d) => table(std::slice::from_ref(d)),
             })
         }
-        DisputeCommand::History(args) => {
-            let all = accepted(session.dispute_history(&actor, &args.order))?;
+        DisputeCommand::History(_) => {
+            let all = accepted(session.dispute_history(&actor, &order))?;
             let view = Many {
                 actor: ActorView::from(&actor),
-                order_id: args.order.clone(),
+                order_id: order.clone(),
                 disputes: all.iter().map(DisputeView::from).collect(),
             };
             ctx.emit(&view, || {
                 if all.is_empty() {
-                    format!("No disputes on order {}.\n", number(&args.order))
+                    format!("No disputes on order {}.\n", number(&order))
                 } else {
                     table(&all)
                 }

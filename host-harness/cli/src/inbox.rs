@@ -79,9 +79,10 @@ pub struct MarkArgs {
     state: ReadState,
     #[command(flatten)]
     who: AsUser,
-    /// One order's thread (messaging.mark-read / mark-unread).
+    /// One order's thread (messaging.mark-read / mark-unread): its id (`o1`) or number (`1001`).
     order: Option<String>,
-    /// Several orders' threads, comma-separated, in one step (inbox.mark-selected).
+    /// Several orders' threads, comma-separated ids or numbers, in one step
+    /// (inbox.mark-selected).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     orders: Vec<String>,
     /// Every thread matching --filter and --search (inbox.mark-matching, batch after batch).
@@ -211,9 +212,15 @@ struct Marked {
 pub fn mark(ctx: &Ctx, args: MarkArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
+    let order = args
+        .order
+        .as_deref()
+        .map(|o| ctx.order(&workspace, o))
+        .transpose()?;
+    let orders = ctx.orders(&workspace, &args.orders)?;
     let mut session = ctx.session(&workspace)?;
     let read = matches!(args.state, ReadState::Read);
-    let (changed, calls, what) = match (&args.order, args.orders.is_empty(), args.all_matching) {
+    let (changed, calls, what) = match (&order, orders.is_empty(), args.all_matching) {
         (Some(order), true, false) => {
             if read {
                 accepted(session.mark_read(&actor, order))?;
@@ -223,11 +230,11 @@ pub fn mark(ctx: &Ctx, args: MarkArgs) -> Result<()> {
             (None, 1, format!("order {order}"))
         }
         (None, false, false) => {
-            let totals = ops::mark_selected_all(&mut session, &actor, &args.orders, read)?;
+            let totals = ops::mark_selected_all(&mut session, &actor, &orders, read)?;
             (
                 Some(totals.changed),
                 totals.calls,
-                format!("orders {}", args.orders.join(", ")),
+                format!("orders {}", orders.join(", ")),
             )
         }
         (None, true, true) => {

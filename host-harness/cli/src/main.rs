@@ -31,7 +31,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use order_messages_app::ops::Refusal;
+use order_messages_app::ops::{Refusal, Usage};
 use order_messages_app::report::{self, Table};
 use order_messages_app::views::{self, DeliveriesView};
 use order_messages_app::workspace::{DEFAULT_DB, Location, OpenOptions, Workspace};
@@ -47,8 +47,9 @@ use order_messages_platform::{Clock, Directory, Platform, Session, SmtpConfig, S
 /// generated data set, `directory` by hand; then act as any user with --as.
 ///
 /// Exit status: 0 on success, 1 when the addon refuses (the error's kind is printed), a check
-/// fails (verify, scenario) or the host fails, 2 on a usage error, 141 (silently) when stdout's
-/// reader quits early (`… | head`).
+/// fails (verify, scenario) or the host fails, 2 on a usage error (an unknown option, an --as
+/// user the directory does not know, an order number several orders share), 141 (silently)
+/// when stdout's reader quits early (`… | head`).
 #[derive(Debug, Parser)]
 #[command(version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -65,7 +66,8 @@ struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", env = "ORDER_MESSAGES_DB",
           default_value = DEFAULT_DB, help_heading = "State")]
     db: PathBuf,
-    /// Keep everything in memory for this run only (ignores --db).
+    /// Keep everything in memory for this one command only (ignores --db): the store starts
+    /// empty, as a new file does, and is gone when the command ends.
     #[arg(long, global = true, help_heading = "State")]
     memory: bool,
 
@@ -132,8 +134,9 @@ struct MailArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the scripted story (customer, vendor and staff talk about an order; staff open and
-    /// close a dispute), printing every party's inbox, bell, mail and notifications after each
-    /// step. Leaves the database for the other commands to poke at.
+    /// close a dispute; then another customer's parcel is lost and disputed, a third asks two
+    /// questions), printing every party's inbox, bell, mail and notifications after each step.
+    /// Leaves the database for the other commands, and `serve`, to poke at.
     Demo(demo::DemoArgs),
     /// Post a message into an order's thread.
     Post(messages::PostArgs),
@@ -174,8 +177,9 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-/// Parses the command line, runs the command, prints errors as one line; the process's exit
-/// status. Stdout closed by its reader ends the command quietly (see [`output`]).
+/// Parses the command line, runs the command, prints errors (see [`report_error`]); the
+/// process's exit status. Stdout closed by its reader ends the command quietly (see
+/// [`output`]).
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.global.verbose);
@@ -186,22 +190,42 @@ fn main() -> ExitCode {
         Err(e) if output::is_closed_stdout(&e) => ExitCode::from(output::CLOSED_PIPE_STATUS),
         Err(e) => {
             report_error(&e, json);
-            ExitCode::FAILURE
+            if Usage::of(&e).is_some() {
+                ExitCode::from(USAGE_STATUS)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
-/// Prints `error` as one line on stderr (and as a JSON document on stdout with `--json`).
+/// The exit status of a usage error (as clap's own).
+const USAGE_STATUS: u8 = 2;
+
+/// Prints `error` on stderr, the whole of it (a scenario file's TOML parse error spans lines:
+/// where, the line with a caret, what was expected): `error: ` and its first line, each further
+/// line indented, all terminal-safe. With `--json`, also one JSON document on stdout:
+/// `{"error": {"kind": …, "message": …}}`, the kind the addon's for a refusal, `usage` for a
+/// command the harness cannot act on as given, `host` for anything else; the message whole.
 /// Nothing is left to report a failure to print to, so such failures are ignored.
 fn report_error(error: &anyhow::Error, json: bool) {
-    // `{:#}` prints the context chain on one line, without anyhow's backtrace.
-    let line = format!("{error:#}");
-    let line = line.lines().next().unwrap_or_default().to_owned();
-    let _ = writeln!(std::io::stderr(), "error: {}", report::terminal_safe(&line));
+    // `{:#}` prints the context chain (joined by `: `), without anyhow's backtrace.
+    let text = format!("{error:#}");
+    let text = text.trim_end();
+    let mut lines = text.lines();
+    let mut out = format!(
+        "error: {}\n",
+        report::terminal_safe(lines.next().unwrap_or_default())
+    );
+    for line in lines {
+        let _ = writeln!(out, "  {}", report::terminal_safe(line));
+    }
+    let _ = std::io::stderr().write_all(out.as_bytes());
     if json {
-        let value = match Refusal::of(error) {
-            Some(Refusal(e)) => serde_json::json!({ "error": views::error_view(e) }),
-            None => serde_json::json!({ "error": { "kind": "host", "message": line } }),
+        let value = match (Refusal::of(error), Usage::of(error)) {
+            (Some(Refusal(e)), _) => serde_json::json!({ "error": views::error_view(e) }),
+            (None, Some(_)) => serde_json::json!({ "error": { "kind": "usage", "message": text } }),
+            (None, None) => serde_json::json!({ "error": { "kind": "host", "message": text } }),
         };
         let _ = output::print_exact(&format!("{value}\n"));
     }
@@ -343,6 +367,22 @@ impl Ctx {
             anyhow::bail!("--mail-from and --smtp-user need --smtp");
         }
         Ok(())
+    }
+
+    /// The order id a command line's `given` names (an id, else a unique order number: see
+    /// [`Workspace::resolve_order`]); when it was a number, a note on stderr says which order
+    /// that is (stdout keeps only the command's output).
+    fn order(&self, workspace: &Workspace, given: &str) -> Result<String> {
+        let resolved = workspace.resolve_order(given)?;
+        if let Some(note) = resolved.note() {
+            let _ = writeln!(std::io::stderr(), "note: {}", report::terminal_safe(&note));
+        }
+        Ok(resolved.id)
+    }
+
+    /// Every order id `given` names (see [`Ctx::order`]).
+    fn orders(&self, workspace: &Workspace, given: &[String]) -> Result<Vec<String>> {
+        given.iter().map(|g| self.order(workspace, g)).collect()
     }
 
     /// A session of the addon (compiled on first use) over `workspace`'s platform.

@@ -16,7 +16,7 @@ use order_messages_host::types::*;
 pub struct PostArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order whose thread gets the message.
+    /// The order whose thread gets the message: its id (`o1`) or its number (`1001`).
     order: String,
     /// The message text.
     body: String,
@@ -30,7 +30,7 @@ pub struct PostArgs {
 pub struct ThreadArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order whose thread to read.
+    /// The order whose thread to read: its id (`o1`) or its number (`1001`).
     order: String,
     /// Read without marking the thread read.
     #[arg(long)]
@@ -51,7 +51,7 @@ pub struct ThreadArgs {
 pub struct UnreadArgs {
     #[command(flatten)]
     who: AsUser,
-    /// The order.
+    /// The order: its id (`o1`) or its number (`1001`).
     order: String,
 }
 
@@ -65,8 +65,9 @@ struct Posted {
 pub fn post(ctx: &Ctx, args: PostArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
+    let order = ctx.order(&workspace, &args.order)?;
     let mut session = ctx.session(&workspace)?;
-    let mut request = PostRequest::new(&args.order, &args.body);
+    let mut request = PostRequest::new(&order, &args.body);
     request.idempotency_key = args.key;
     let message = accepted(session.post(&actor, &request))?;
     let view = Posted {
@@ -104,8 +105,9 @@ struct Thread {
 pub fn thread(ctx: &Ctx, args: ThreadArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
+    let order = ctx.order(&workspace, &args.order)?;
     let mut session = ctx.session(&workspace)?;
-    let mut request = ThreadRequest::new(&args.order)
+    let mut request = ThreadRequest::new(&order)
         .with_limit(args.limit)
         .with_cursor(args.cursor);
     if args.newest_first {
@@ -190,18 +192,19 @@ struct Unread {
 pub fn unread(ctx: &Ctx, args: UnreadArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
+    let order = ctx.order(&workspace, &args.order)?;
     let mut session = ctx.session(&workspace)?;
-    let unread = accepted(session.unread_count(&actor, &args.order))?;
+    let unread = accepted(session.unread_count(&actor, &order))?;
     let view = Unread {
         actor: ActorView::from(&actor),
-        order_id: args.order.clone(),
+        order_id: order.clone(),
         unread,
     };
     ctx.emit(&view, || {
         format!(
             "{} unread on order {} for {}\n",
             unread,
-            number(&workspace.platform, &args.order),
+            number(&workspace.platform, &order),
             report::party(&actor)
         )
     })

@@ -26,8 +26,9 @@ pub struct OrdersArgs {
     /// Which orders to keep.
     #[arg(long = "with", value_enum, value_name = "WHAT")]
     with: WithArg,
-    /// Keep those of these orders that match (order-filter.filter); without ids, list every
-    /// matching order the user reaches, newest activity first (order-filter.list-orders).
+    /// Keep those of these orders (ids or numbers) that match (order-filter.filter); without
+    /// any, list every matching order the user reaches, newest activity first
+    /// (order-filter.list-orders).
     ids: Vec<String>,
     /// Without ids: most orders to list.
     #[arg(long, default_value_t = 50, conflicts_with = "ids")]
@@ -49,6 +50,7 @@ struct Orders {
 pub fn run(ctx: &Ctx, args: OrdersArgs) -> Result<()> {
     let workspace = ctx.open(false)?;
     let actor = workspace.actor(&args.who.user)?;
+    let given = ctx.orders(&workspace, &args.ids)?;
     let mut session = ctx.session(&workspace)?;
     let (filter, name) = match args.with {
         WithArg::Messages => (MessageFilter::WithMessages, "with-messages"),
@@ -65,7 +67,7 @@ pub fn run(ctx: &Ctx, args: OrdersArgs) -> Result<()> {
         )?
     } else {
         (
-            accepted(session.filter_orders(&actor, &args.ids, filter))?,
+            accepted(session.filter_orders(&actor, &given, filter))?,
             None,
         )
     };

@@ -43,8 +43,10 @@ pub struct SeedArgs {
     /// The random seed: the same options and seed always give the same data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Run the addon's domain code natively instead of through the component: several times
-    /// faster, and it stores exactly the same data.
+    /// Run the addon's domain code natively instead of through the component; it stores exactly
+    /// the same data. Not much faster: the store and the generator take most of the time. In the
+    /// debug build (`cargo run`) both take about the same (on SQLite the file's writes
+    /// dominate); an optimised build saves about a quarter (BENCHMARKS.md).
     #[arg(long)]
     native: bool,
     /// Replace the database file if it already holds data.
@@ -165,8 +167,7 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
             "Seeded {} through the {} (seed {}):\n  \
              {} orders, {} vendors with {} users, {} customers, {} staff\n  \
              {} messages, {} disputes opened and {} closed, {} reads\n  \
-             {} calls in {:.1} s ({:.0} calls/s)\n\
-             try: cargo run -p order-messages-harness -- inbox --as s1 --filter disputes{}\n",
+             {} calls in {:.1} s ({:.0} calls/s)\n{}",
             view.database,
             if args.native {
                 "natively built domain core"
@@ -186,7 +187,15 @@ pub fn run(ctx: &Ctx, args: SeedArgs) -> Result<()> {
             view.calls,
             view.seconds,
             report.calls_per_second(),
-            ctx.db_flag()
+            match workspace.location {
+                Location::File(_) => format!(
+                    "try: cargo run -p order-messages-harness -- inbox --as s1 --filter \
+                     disputes{}\n",
+                    ctx.db_flag()
+                ),
+                // Gone with this command: nothing to try.
+                Location::Memory => "(--memory: the data set is gone with this command)\n".into(),
+            }
         )
     })
 }

@@ -2,10 +2,11 @@
 
 use std::net::IpAddr;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::{Ctx, output};
+use order_messages_app::ops::Usage;
 use order_messages_app::workspace::Location;
 use order_messages_web::{self as web, WebApp};
 
@@ -23,10 +24,16 @@ pub struct ServeArgs {
 
 /// Serves the admin until Ctrl-C or SIGTERM, then lets the requests in flight finish.
 pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
-    let workspace = ctx.open(false)?;
-    if workspace.location == Location::Memory && web::install_marketplace_if_empty(&workspace)? {
-        eprintln!("The in-memory store starts with the demo's marketplace (no messages yet).");
+    if ctx.location() == Location::Memory {
+        // Nothing could fill it: the admin has no directory forms, and other commands write
+        // files.
+        bail!(Usage(
+            "--memory starts an empty store that lasts one command, and the admin cannot fill \
+             it: run `demo` (or `seed`) to fill a database file, then `serve` it"
+                .into()
+        ));
     }
+    let workspace = ctx.open(false)?;
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: listening on {}: the admin has no login, anyone who reaches it can act \

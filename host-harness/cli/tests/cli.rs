@@ -80,6 +80,18 @@ fn fails(dir: &Path, args: &[&str]) -> Run {
     run
 }
 
+/// Runs and asserts it fails with exit status 2, a usage error; the run.
+fn usage_error(dir: &Path, args: &[&str]) -> Run {
+    let run = invoke(dir, args);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{args:?} should be a usage error: {}",
+        run.describe()
+    );
+    run
+}
+
 /// The folder of the demo database every test may read (made once per test binary, under
 /// Cargo's temporary folder for tests, since a static is never dropped).
 fn demo_dir() -> &'static Path {
@@ -136,19 +148,41 @@ fn the_demo_leaves_a_database_that_later_invocations_read() {
         assert!(line.contains(part), "{part} missing in {line}");
     }
     let inbox: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(ids(&inbox["rows"], "order_id"), ["o1"]);
-    assert_eq!(inbox["rows"][0]["message_count"], 6);
+    // The store as the README's screenshots show it: Sam, staff, mid-dispute on 1003, with
+    // Carol's two questions unread and Alice's settled thread below.
+    assert_eq!(ids(&inbox["rows"], "order_id"), ["o3", "o5", "o4", "o1"]);
+    let unread: Vec<bool> = inbox["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unread"].as_bool().unwrap())
+        .collect();
+    assert_eq!(unread, [false, true, true, false]);
+    let disputed: Vec<bool> = inbox["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["dispute_open"].as_bool().unwrap())
+        .collect();
+    assert_eq!(disputed, [true, false, false, false]);
+    assert_eq!(inbox["rows"][0]["message_count"], 4);
+    assert_eq!(inbox["rows"][3]["message_count"], 6);
     assert_eq!(inbox["actor"]["role"], "admin");
     assert_eq!(inbox["actor"]["name"], "Sam");
+    let sam = json(dir, &["bell", "--as", "s1"]);
+    assert_eq!(
+        (&sam["unread_threads"], &sam["open_disputes"]),
+        (&2.into(), &1.into())
+    );
 
-    // Sara never read the thread; Alice has the closing message unread; nothing is disputed.
+    // Sara never read a thread; Alice has the closing message unread.
     let sara = invoke(dir, &["bell", "--as", "s2", "--json"]);
     assert_eq!(sara.code, Some(0), "{}", sara.describe());
     assert_eq!(sara.stderr, "", "nothing is logged without -v");
     let sara: Value = serde_json::from_str(&sara.stdout).unwrap();
     assert_eq!(
         (&sara["unread_threads"], &sara["open_disputes"]),
-        (&1.into(), &0.into())
+        (&4.into(), &1.into())
     );
     let alice = ok(dir, &["bell", "--as", "c1"]).stdout;
     assert!(alice.contains("Alice (customer)  1         0"), "{alice}");
@@ -191,6 +225,10 @@ fn with_host_drains_delivery_a_post_waits_for_deliver_and_the_setting_persists()
 fn a_post_is_read_back_by_the_next_invocation() {
     let tmp = demo_copy();
     let dir = tmp.path();
+    let mailed_before = json(dir, &["outbox", "sent"])["mails"]
+        .as_array()
+        .unwrap()
+        .len();
     let posted = json(
         dir,
         &["post", "--as", "v1-anna", "o1", "Glad it arrived, Alice!"],
@@ -213,11 +251,15 @@ fn a_post_is_read_back_by_the_next_invocation() {
     let again = ok(dir, &["thread", "--as", "c1", "o1", "--no-mark"]).stdout;
     assert!(again.contains("7 messages, 0 unread"), "{again}");
 
-    // The mail journal outlives the invocations: the demo's six mails and the new one.
+    // The mail journal outlives the invocations: the demo's mails and the new one.
+    assert!(mailed_before >= 6, "{mailed_before}");
     let sent = json(dir, &["outbox", "sent"]);
     let subjects = sent["mails"].as_array().unwrap();
-    assert_eq!(subjects.len(), 7, "{sent}");
-    assert_eq!(subjects[6]["recipients"], serde_json::json!(["c1"]));
+    assert_eq!(subjects.len(), mailed_before + 1, "{sent}");
+    assert_eq!(
+        subjects[mailed_before]["recipients"],
+        serde_json::json!(["c1"])
+    );
 }
 
 #[test]
@@ -245,13 +287,25 @@ fn refusals_exit_non_zero_and_name_their_kind() {
     assert_eq!(error["error"]["kind"], "invalid-input");
     assert_eq!(error["error"]["field"], "body");
 
-    let run = fails(dir, &["bell", "--as", "nobody"]);
+    // An unknown --as user is a mistake in the command line, not the host's failure.
+    let run = usage_error(dir, &["bell", "--as", "nobody"]);
     assert!(
         run.stderr.contains("no user `nobody`"),
         "{}",
         run.describe()
     );
     assert!(run.stderr.contains("known: s1, s2"), "{}", run.describe());
+    let run = usage_error(dir, &["post", "--as", "nobody", "o1", "Hi", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage", "{}", run.describe());
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no user `nobody`"),
+        "{}",
+        run.describe()
+    );
 
     let usage = invoke(dir, &["bell"]);
     assert_eq!(usage.code, Some(2), "{}", usage.describe());
@@ -376,8 +430,21 @@ fn demo_replaces_an_earlier_demo_and_with_reset_anything() {
     assert!(run.stderr.contains("demo --reset"), "{}", run.describe());
     let demo: Value =
         serde_json::from_str(&ok(dir, &["demo", "--reset", "--json"]).stdout).unwrap();
-    assert_eq!(demo["steps"].as_array().unwrap().len(), 6);
-    assert_eq!(demo["steps"][5]["bells"]["s2"]["unread_threads"], 1);
+    let steps = demo["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 12);
+    // Alice's thread settled after six steps; the day ends with staff mid-dispute on 1003.
+    assert_eq!(steps[5]["bells"]["s2"]["unread_threads"], 1);
+    assert_eq!(steps[5]["bells"]["s1"]["open_disputes"], 0);
+    assert!(
+        steps[11]["headline"]
+            .as_str()
+            .unwrap()
+            .contains("order 1003")
+    );
+    assert_eq!(
+        steps[11]["bells"]["s1"],
+        serde_json::json!({"unread_threads": 2, "open_disputes": 1})
+    );
     // Running the demo again (as `cargo demo` twice does) starts it over.
     let again = ok(dir, &["demo"]).stdout;
     assert!(
@@ -725,7 +792,7 @@ fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
     ok(dir, &["directory", "add-customer", "c9", name]);
     assert_terminal_safe("directory", &ok(dir, &["directory", "show"]).stdout);
     // Errors quoting what was typed.
-    let run = fails(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
+    let run = usage_error(dir, &["bell", "--as", "nobody\u{1b}[2J"]);
     assert_terminal_safe("an error", &run.stderr);
     assert!(
         run.stderr.contains(r"nobody\u{1b}[2J"),
@@ -739,4 +806,208 @@ fn control_characters_in_user_strings_cannot_rewrite_the_terminal() {
     let directory = json(dir, &["directory", "show"]);
     let users = directory["users"].as_array().unwrap();
     assert!(users.iter().any(|u| u["name"] == name), "{directory}");
+}
+
+#[test]
+fn orders_are_named_by_id_or_by_number_and_the_command_says_which() {
+    let tmp = demo_copy();
+    let dir = tmp.path();
+    // The number every table, mail and the demo show: 1001 is o1, and the note says so.
+    let run = ok(
+        dir,
+        &["thread", "--as", "c1", "1001", "--no-mark", "--json"],
+    );
+    let thread: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(thread["order_id"], "o1", "{}", run.describe());
+    assert_eq!(thread["order_number"], "1001");
+    assert_eq!(
+        run.stderr,
+        "note: order 1001 is `o1`\n",
+        "{}",
+        run.describe()
+    );
+    let posted = ok(dir, &["post", "--as", "v1-anna", "1001", "Anything else?"]);
+    assert!(
+        posted.stdout.contains("on order 1001"),
+        "{}",
+        posted.describe()
+    );
+    let unread = json(dir, &["unread", "--as", "c1", "1001"]);
+    assert_eq!(unread["order_id"], "o1");
+    assert_eq!(
+        unread["unread"].as_u64(),
+        thread["unread_count"].as_u64().map(|n| n + 1),
+        "Anna's message is one more unread for Alice"
+    );
+    let history = json(dir, &["dispute", "history", "--as", "s1", "1001"]);
+    assert_eq!(history["order_id"], "o1");
+    let marked = ok(
+        dir,
+        &["mark", "unread", "--as", "s1", "--orders", "1004,o5"],
+    );
+    assert!(
+        marked.stderr.contains("order 1004 is `o4`"),
+        "{}",
+        marked.describe()
+    );
+    let filtered = json(
+        dir,
+        &["orders", "--as", "c1", "--with", "messages", "1001", "1002"],
+    );
+    assert_eq!(filtered["order_ids"], serde_json::json!(["o1"]));
+    // An id is taken as an id, even when it looks like another order's number; no note.
+    ok(
+        dir,
+        &[
+            "directory",
+            "add-order",
+            "1005",
+            "3001",
+            "--customer",
+            "c3",
+            "--vendor",
+            "v1",
+        ],
+    );
+    let run = ok(dir, &["thread", "--as", "s1", "1005", "--json"]);
+    let thread: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(thread["order_id"], "1005", "{}", run.describe());
+    assert_eq!(run.stderr, "", "{}", run.describe());
+
+    // A number two orders share: a usage error listing both, nothing done.
+    ok(
+        dir,
+        &[
+            "directory",
+            "add-order",
+            "o9",
+            "1001",
+            "--customer",
+            "c1",
+            "--vendor",
+            "v1",
+        ],
+    );
+    let run = usage_error(dir, &["post", "--as", "c1", "1001", "Which one?"]);
+    assert!(
+        run.stderr.contains("order number 1001 is ambiguous") && run.stderr.contains("o1, o9"),
+        "{}",
+        run.describe()
+    );
+    let run = usage_error(dir, &["thread", "--as", "c1", "1001", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage", "{}", run.describe());
+    let thread = json(dir, &["thread", "--as", "c1", "o1", "--no-mark"]);
+    assert_eq!(
+        thread["message_count"], 7,
+        "the ambiguous post posted nothing"
+    );
+    // Neither an id nor a number: the addon answers, as for any order the user cannot reach.
+    let run = fails(dir, &["thread", "--as", "c1", "9999", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "not-found", "{}", run.describe());
+}
+
+#[test]
+fn a_scenario_file_error_is_shown_whole_also_in_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("broken.toml"),
+        "name = \"Broken\"\n[[step]]\nas = c1\ndo = \"bell\"\n",
+    )
+    .unwrap();
+    // What the TOML parser says about the file, every line of it.
+    let run = fails(dir, &["scenario", "broken.toml"]);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("error: in broken.toml: TOML parse error at line 3, column 6"),
+        "{}",
+        run.describe()
+    );
+    assert!(lines.len() >= 4, "only the first line: {}", run.describe());
+    assert!(
+        lines.iter().any(|l| l.contains("3 | as = c1")),
+        "no quoted line: {}",
+        run.describe()
+    );
+    assert!(
+        lines.iter().any(|l| l.trim_end().ends_with('^')),
+        "no caret: {}",
+        run.describe()
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.starts_with("  ")),
+        "continuation lines are indented: {}",
+        run.describe()
+    );
+
+    let run = fails(dir, &["scenario", "broken.toml", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "host");
+    let message = error["error"]["message"].as_str().unwrap();
+    // The same text as on stderr, unindented.
+    let shown: Vec<String> = run
+        .stderr
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.strip_prefix("error: ").unwrap().to_owned()
+            } else {
+                l.strip_prefix("  ").unwrap().to_owned()
+            }
+        })
+        .collect();
+    assert_eq!(
+        message.lines().collect::<Vec<_>>(),
+        shown,
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn memory_means_an_empty_store_for_one_command_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Empty, whichever command: no user to act as, and no advice to fill it that cannot work.
+    let run = usage_error(dir, &["--memory", "inbox", "--as", "s1"]);
+    assert!(
+        run.stderr.contains("the in-memory store is empty")
+            && run.stderr.contains("without --memory"),
+        "{}",
+        run.describe()
+    );
+    // A data set seeded in memory is gone with the command: no hint to look at it.
+    let run = ok(
+        dir,
+        &[
+            "--memory",
+            "seed",
+            "--orders",
+            "4",
+            "--messages",
+            "8",
+            "--native",
+        ],
+    );
+    assert!(!run.stdout.contains("try:"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("gone with this command"),
+        "{}",
+        run.describe()
+    );
+    let run = ok(dir, &["--memory", "demo"]);
+    assert!(!run.stdout.contains("try:"), "{}", run.describe());
+    // The admin cannot fill an empty store: `serve --memory` says so rather than serving one.
+    let run = usage_error(dir, &["--memory", "serve", "--port", "0"]);
+    assert!(run.stderr.contains("then `serve` it"), "{}", run.describe());
+    let run = usage_error(dir, &["serve", "--memory", "--port", "0", "--json"]);
+    let error: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(error["error"]["kind"], "usage");
+    assert!(
+        std::fs::read_dir(dir).unwrap().next().is_none(),
+        "--memory wrote a file"
+    );
 }

@@ -110,6 +110,15 @@ impl Directory {
         self.read().orders.get(id).cloned()
     }
 
+    /// The ids of the orders whose number, as shown to people, is `number` (by id).
+    pub fn orders_numbered(&self, number: &str) -> Vec<String> {
+        let state = self.read();
+        (state.orders.values())
+            .filter(|o| o.number == number)
+            .map(|o| o.id.clone())
+            .collect()
+    }
+
     /// Every order, by id.
     pub fn orders(&self) -> Vec<Order> {
         self.read().orders.values().cloned().collect()

@@ -11,11 +11,13 @@ use crate::app::{
 };
 use order_messages_app::ops::{Refusal, accepted, mode_name};
 use order_messages_app::report;
+use order_messages_app::workspace::Location;
 use order_messages_host::types::{Actor, BellCounts, Error, MultivendorMode, Role, Timestamp};
 use order_messages_platform::Directory;
 
 const STYLESHEET: &str = include_str!("assets/app.css");
 const SCRIPT: &str = include_str!("assets/app.js");
+const NO_SCRIPT_STYLESHEET: &str = include_str!("assets/nojs.css");
 /// The bell icon (inline, so it needs no emoji font).
 const BELL_ICON: PreEscaped<&str> = PreEscaped(
     r#"<svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6v-5a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>"#,
@@ -163,6 +165,8 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page.title) " · Order messages" }
                 link rel="stylesheet" href="/assets/app.css";
+                // Without script the bell's button could not open its menu: show the links.
+                noscript { link rel="stylesheet" href="/assets/nojs.css"; }
                 script src="/assets/app.js" defer {}
             }
             body {
@@ -205,16 +209,35 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
     }
 }
 
+/// The bell: a button showing the counts that opens a menu of two links, to the unread threads
+/// and to the open disputes (`data-messages`, `data-disputes`: the counts the page was drawn
+/// with, which the script compares with the live ones). Without script the button hides and
+/// the menu's links show in its place (`nojs.css`).
 fn bell(counts: Option<&BellCounts>) -> Markup {
     match counts {
         Some(c) => html! {
-            div #bell .bell title="Threads with unread messages · open disputes (live)" {
-                (BELL_ICON)
-                a.bell-count.zero[c.unread_threads == 0] href="/messages?filter=unread" {
-                    "Messages " span #bell-messages .n { (c.unread_threads) }
+            div #bell .bell data-messages=(c.unread_threads) data-disputes=(c.open_disputes) {
+                button #bell-button .bell-button type="button" aria-expanded="false"
+                    aria-controls="bell-menu" title="Notifications (live)" {
+                    (BELL_ICON)
+                    span.visually-hidden { "Notifications: " }
+                    span.bell-count.zero[c.unread_threads == 0] {
+                        "Messages " span #bell-messages .n data-bell="messages" { (c.unread_threads) }
+                    }
+                    span.visually-hidden { ", " }
+                    span.bell-count.disputes.zero[c.open_disputes == 0] {
+                        "Disputes " span #bell-disputes .n data-bell="disputes" { (c.open_disputes) }
+                    }
                 }
-                a.bell-count.disputes.zero[c.open_disputes == 0] href="/messages?filter=disputes" {
-                    "Disputes " span #bell-disputes .n { (c.open_disputes) }
+                div #bell-menu .bell-menu hidden {
+                    a.bell-link href="/messages?filter=unread" {
+                        span.what { "New messages" }
+                        span.n.zero[c.unread_threads == 0] data-bell="messages" { (c.unread_threads) }
+                    }
+                    a.bell-link.disputes href="/messages?filter=disputes" {
+                        span.what { "Open disputes" }
+                        span.n.zero[c.open_disputes == 0] data-bell="disputes" { (c.open_disputes) }
+                    }
                 }
             }
         },
@@ -374,9 +397,14 @@ fn empty_directory(inner: &Inner) -> Page {
         html! {
             section.card {
                 h1 { "The directory is empty" }
-                p { "The store in " code { (location) } " has no users or orders yet. Fill it, then reload:" }
-                pre { "cargo run -p order-messages-harness -- demo      # the demo's marketplace and story\n"
-                      "cargo run -p order-messages-harness -- seed      # a generated data set" }
+                @if inner.workspace.location == Location::Memory {
+                    p { "The store in " code { (location) } " has no users or orders: "
+                        (inner.workspace.how_to_fill()) "." }
+                } @else {
+                    p { "The store in " code { (location) } " has no users or orders yet. Fill it, then reload:" }
+                    pre { "cargo run -p order-messages-harness -- demo      # the demo's marketplace and story\n"
+                          "cargo run -p order-messages-harness -- seed      # a generated data set" }
+                }
             }
         },
     )
@@ -415,6 +443,11 @@ pub(crate) async fn not_found() -> Response {
 /// `GET /assets/app.css`.
 pub(crate) async fn stylesheet() -> Response {
     asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// `GET /assets/nojs.css`: what a page needs when script is off.
+pub(crate) async fn no_script_stylesheet() -> Response {
+    asset("text/css; charset=utf-8", NO_SCRIPT_STYLESHEET)
 }
 
 /// `GET /assets/app.js`.
@@ -472,6 +505,11 @@ pub(crate) fn mode_label(mode: MultivendorMode) -> &'static str {
 /// The order page's address.
 pub(crate) fn order_url(order_id: &str) -> String {
     format!("/orders/{}", percent_encode(order_id))
+}
+
+/// `a=1&b=2`: the pairs, every one of them (empty values too), form-encoded.
+pub(crate) fn encode_query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 /// A query string (`?a=1&b=2`, or empty) from the pairs with a value.

@@ -6,12 +6,15 @@
 //! [`Session`](order_messages_platform::Session) out of a pool (instances of the one compiled
 //! [`Runtime`](order_messages_host::Runtime)), calls the addon's exports as the acting user, and
 //! returns the session. Pages are rendered on the server with [maud], which escapes
-//! every interpolated value; a few lines of JavaScript update the bell from server-sent events
-//! and tick every box of a list.
+//! every interpolated value; a few lines of JavaScript (one static file) open the bell's menu,
+//! update the bell from server-sent events, say when the Messages list may be out of date,
+//! open a thread from a click anywhere on its row and tick every box of a list. Everything
+//! works without it: links stay links, and a stylesheet linked from a `<noscript>` shows the
+//! bell's menu links where its button would be.
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /messages` | the Messages section: filters, search, unread-first, paging, bulk marking |
+//! | `GET /messages` | the Messages section: filters, search, unread-first, paging back and forth (earlier pages' cursors in the address), a bounded count, bulk marking |
 //! | `GET /orders` | the orders list with its Messages filter (all / with unread / with messages) |
 //! | `GET /orders/{id}` | an order: the Messages tab (thread, reply, disputes; opening it marks the thread read) or its details |
 //! | `GET /outbox` | staff only: pending and dead outbox entries, the mails (text and HTML) and notifications sent |
@@ -78,6 +81,7 @@ mod live;
 mod messages;
 mod orders;
 mod outbox;
+mod pager;
 #[cfg(test)]
 mod tests;
 
@@ -110,6 +114,7 @@ impl WebApp {
             .route("/as", post(app::switch_user))
             .route("/events", get(live::events))
             .route("/assets/app.css", get(html::stylesheet))
+            .route("/assets/nojs.css", get(html::no_script_stylesheet))
             .route("/assets/app.js", get(html::script))
             .fallback(html::not_found)
             .layer(axum::middleware::from_fn(guard::same_site_only))
@@ -136,8 +141,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// Fills an empty directory (a fresh `--memory` store) with the demo's marketplace, so the
-/// admin has users and orders to show; whether it did.
+/// Fills an empty directory (a fresh in-memory store, as the admin's own tests use) with the
+/// demo's marketplace, so the admin has users and orders to show; whether it did. (`serve`
+/// itself refuses `--memory`: nothing could fill the store while it serves.)
 pub fn install_marketplace_if_empty(workspace: &Workspace) -> Result<bool> {
     if !workspace.platform.directory.is_empty() {
         return Ok(false);

@@ -7,18 +7,23 @@ use axum::Form;
 use axum::extract::{Query as UrlQuery, State};
 use axum::response::{Redirect, Response};
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use crate::app::{Acting, BadRequest, Cx, Done, Echo, Fields, WebApp, local_path};
 use crate::html::{self, Nav, Page, dispute_badge, order_url, query, role_class, role_text};
-use order_messages_app::ops::{self, parse_filter};
+use crate::pager::Trail;
+use order_messages_app::ops::{self, ThreadCount, parse_filter};
 use order_messages_host::types::{Actor, Filter, ListRequest, MessageKind, Query, ThreadRow};
 
 /// Rows per page unless `limit` says otherwise.
 const DEFAULT_ROWS: u32 = 20;
+/// The most threads a page load counts: past it the page says "more than 1,000".
+const COUNT_MOST: u32 = 1_000;
+/// The most `list-threads` calls a page load's count makes (each call's work is bounded by
+/// the addon): a search whose matches are sparse stops there and says "at least".
+const COUNT_CALLS: u32 = 20;
 
 /// The query of `GET /messages`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct InboxParams {
     /// `all` (default), `unread` or `disputes`.
     filter: Option<String>,
@@ -26,13 +31,39 @@ pub(crate) struct InboxParams {
     q: Option<String>,
     /// `newest` (default) or `unread`.
     sort: Option<String>,
-    /// The page after this cursor.
-    cursor: Option<String>,
+    /// Where the page starts, and the pages before it (`cursor`, `prev`…).
+    trail: Trail,
     /// Rows per page.
     limit: Option<u32>,
 }
 
-/// What the list shows: filter, search, sort, page size (everything but the cursor).
+impl InboxParams {
+    /// The parameters of a query string's pairs (`prev` may repeat: see [`Trail`]).
+    fn from_pairs(pairs: &[(String, String)]) -> Result<Self> {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let limit =
+            match get("limit").filter(|l| !l.is_empty()) {
+                None => None,
+                Some(l) => Some(l.parse::<u32>().map_err(|_| {
+                    BadRequest(format!("`limit` must be a number of rows, not `{l}`"))
+                })?),
+            };
+        Ok(Self {
+            filter: get("filter"),
+            q: get("q"),
+            sort: get("sort"),
+            trail: Trail::from_pairs(pairs),
+            limit,
+        })
+    }
+}
+
+/// What the list shows: filter, search, sort, page size (everything but the page).
 #[derive(Clone, Debug)]
 struct View {
     filter: Filter,
@@ -74,21 +105,25 @@ impl View {
         }
     }
 
-    fn url(&self, cursor: Option<&str>) -> String {
+    /// The first page of this view.
+    fn first_url(&self) -> String {
+        self.url(&Trail::first())
+    }
+
+    /// The page of this view that `trail` names.
+    fn url(&self, trail: &Trail) -> String {
         let limit = self.limit.map(|l| l.to_string());
-        format!(
-            "/messages{}",
-            query(&[
-                (
-                    "filter",
-                    Some(filter_name(self.filter)).filter(|f| *f != "all")
-                ),
-                ("q", Some(self.search.as_str())),
-                ("sort", self.unread_first.then_some("unread")),
-                ("limit", limit.as_deref()),
-                ("cursor", cursor),
-            ])
-        )
+        let base = query(&[
+            (
+                "filter",
+                Some(filter_name(self.filter)).filter(|f| *f != "all"),
+            ),
+            ("q", Some(self.search.as_str())),
+            ("sort", self.unread_first.then_some("unread")),
+            ("limit", limit.as_deref()),
+        ]);
+        let tail = trail.query_tail(!base.is_empty());
+        format!("/messages{base}{tail}")
     }
 }
 
@@ -109,32 +144,33 @@ pub(crate) async fn home() -> Redirect {
 pub(crate) async fn page(
     State(app): State<WebApp>,
     acting: Acting,
-    UrlQuery(params): UrlQuery<InboxParams>,
+    UrlQuery(pairs): UrlQuery<Vec<(String, String)>>,
 ) -> Response {
-    app.page(acting, move |cx, actor, _| inbox(cx, actor, &params))
-        .await
+    app.page(acting, move |cx, actor, _| {
+        inbox(cx, actor, &InboxParams::from_pairs(&pairs)?)
+    })
+    .await
 }
 
 fn inbox(cx: &mut Cx<'_>, actor: &Actor, params: &InboxParams) -> Result<Page> {
     let view = View::parse(params)?;
     let limit = view.limit.unwrap_or(DEFAULT_ROWS).clamp(1, 500);
-    let mut request = ListRequest::new(
-        Query {
-            filter: view.filter,
-            search: view.search.clone(),
-        },
-        limit,
-    )
-    .with_cursor(params.cursor.clone());
+    let list_query = Query {
+        filter: view.filter,
+        search: view.search.clone(),
+    };
+    let trail = &params.trail;
+    let mut request = ListRequest::new(list_query.clone(), limit).with_cursor(trail.cursor.clone());
     if view.unread_first {
         request = request.unread_first();
     }
     let cap = cx.page_cap();
     let (rows, next) = ops::inbox_page(cx.session, actor, &request, cap)?;
-    let here = view.url(params.cursor.as_deref());
+    let count = ops::count_threads(cx.session, actor, &list_query, COUNT_MOST, COUNT_CALLS, cap)?;
+    let here = view.url(trail);
     let tab = |filter: Filter, label: &str| {
         html! {
-            a.current[view.filter == filter] href=(view.with_filter(filter).url(None)) { (label) }
+            a.current[view.filter == filter] href=(view.with_filter(filter).first_url()) { (label) }
         }
     };
     let empty_text = match (view.filter, view.search.trim().is_empty()) {
@@ -143,10 +179,16 @@ fn inbox(cx: &mut Cx<'_>, actor: &Actor, params: &InboxParams) -> Result<Page> {
         (Filter::OpenDisputes, true) => "No open disputes.",
         (Filter::All, true) => "No conversations yet.",
     };
+    let previous = trail.previous();
+    // "First page" only where it differs from "Previous".
+    let first_link = !trail.is_first() && previous.as_ref().is_none_or(|p| !p.is_first());
     let body = html! {
         div.page-head {
             h1 { "Messages" }
-            p.sub { "Conversations about orders, newest activity first." }
+            p.sub {
+                "Conversations about orders, newest activity first. "
+                span #thread-count .count { (count_text(count)) }
+            }
         }
         div.toolbar {
             nav.tabs aria-label="Filter" {
@@ -164,14 +206,21 @@ fn inbox(cx: &mut Cx<'_>, actor: &Actor, params: &InboxParams) -> Result<Page> {
                     placeholder="Search text, order number, author" aria-label="Search";
                 button type="submit" { "Search" }
                 @if !view.search.is_empty() {
-                    a.clear href=(View { search: String::new(), ..view.clone() }.url(None)) { "Clear" }
+                    a.clear href=(View { search: String::new(), ..view.clone() }.first_url()) { "Clear" }
                 }
             }
             div.sort {
                 "Sort: "
-                a.current[!view.unread_first] href=(view.with_sort(false).url(None)) { "Newest first" }
-                a.current[view.unread_first] href=(view.with_sort(true).url(None)) { "Unread first" }
+                a.current[!view.unread_first] href=(view.with_sort(false).first_url()) { "Newest first" }
+                a.current[view.unread_first] href=(view.with_sort(true).first_url()) { "Unread first" }
             }
+        }
+        // Shown by the page's script when the bell moves or a notice arrives: the rows below
+        // may be out of date.
+        div #list-stale .flash.stale role="status" hidden {
+            "New activity since this list was shown — "
+            a href=(here) { "reload" }
+            " to see it."
         }
         form #threads method="post" action="/messages/mark" {
             input type="hidden" name="back" value=(here);
@@ -199,18 +248,24 @@ fn inbox(cx: &mut Cx<'_>, actor: &Actor, params: &InboxParams) -> Result<Page> {
                 }
             }
         }
-        div.pager {
-            @if params.cursor.is_some() {
-                a href=(view.url(None)) { "← First page" }
+        nav.pager aria-label="Pages" {
+            div.back {
+                @if first_link {
+                    a.first href=(view.first_url()) { "« First page" }
+                }
+                @if let Some(previous) = &previous {
+                    a.prev rel="prev" href=(view.url(previous)) { "← Previous" }
+                }
             }
+            span.position { (position_text(trail, limit, rows.len(), count)) }
             @if let Some(next) = &next {
-                a.next href=(view.url(Some(next))) { "Next →" }
+                a.next rel="next" href=(view.url(&trail.next(next))) { "Next →" }
             }
         }
         form.mark-all method="post" action="/messages/mark-all" {
             input type="hidden" name="filter" value=(filter_name(view.filter));
             input type="hidden" name="q" value=(view.search);
-            input type="hidden" name="back" value=(view.url(None));
+            input type="hidden" name="back" value=(view.first_url());
             span.hint { "Every thread matching this view, on all pages:" }
             button.secondary type="submit" name="state" value="read" { "Mark all read" }
             button.secondary type="submit" name="state" value="unread" { "Mark all unread" }
@@ -219,14 +274,61 @@ fn inbox(cx: &mut Cx<'_>, actor: &Actor, params: &InboxParams) -> Result<Page> {
     Ok(Page::new("Messages", Nav::Messages, body))
 }
 
+/// `12 threads`, `more than 1,000 threads`, `at least 57 threads`.
+fn count_text(count: ThreadCount) -> String {
+    match count {
+        ThreadCount::Exact(n) => format!("{} thread{}", thousands(n), plural(n as usize)),
+        ThreadCount::MoreThan(n) => format!("more than {} threads", thousands(n)),
+        ThreadCount::AtLeast(n) => format!("at least {} threads", thousands(n)),
+    }
+}
+
+/// Where the page's rows sit in the list: `Page 2 · threads 21–40 of 123` (the position only
+/// while the address reaches back to the first page).
+fn position_text(trail: &Trail, limit: u32, rows: usize, count: ThreadCount) -> String {
+    let of = match count {
+        ThreadCount::Exact(n) => thousands(n),
+        ThreadCount::MoreThan(n) => format!("more than {}", thousands(n)),
+        ThreadCount::AtLeast(n) => format!("at least {}", thousands(n)),
+    };
+    match trail.number() {
+        Some(page) if rows > 0 => {
+            // Every page before this one was full (`inbox_page` fills a page while the list
+            // goes on).
+            let first = (page - 1) * limit as usize + 1;
+            let last = first + rows - 1;
+            format!("Page {page} · threads {first}–{last} of {of}")
+        }
+        Some(page) => format!("Page {page} · {of} threads"),
+        None => format!("{rows} threads on this page, of {of}"),
+    }
+}
+
+/// `1,000`.
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn thread_row(cx: &Cx<'_>, row: &ThreadRow) -> Markup {
     let url = order_url(&row.order_id);
     let system = row.latest.kind != MessageKind::Text;
+    // `data-href`: the page's script opens the conversation on a click anywhere on the row
+    // (but on its links, box and forms, which keep their own behaviour).
     html! {
-        tr.unread[row.unread] data-order=(row.order_id) {
+        tr.unread[row.unread] data-order=(row.order_id) data-href=(url) {
             td.check {
-                input type="checkbox" name="order" value=(row.order_id)
-                    aria-label={ "Select order " (row.order_number) };
+                label.tick {
+                    input type="checkbox" name="order" value=(row.order_id)
+                        aria-label={ "Select order " (row.order_number) };
+                }
             }
             td.order { a href=(url) { "#" (row.order_number) } }
             td.latest {
@@ -324,30 +426,53 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
 
+    fn params(query: &str) -> InboxParams {
+        InboxParams::from_pairs(
+            &serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn views_round_trip_through_their_urls() {
-        let params = InboxParams {
-            filter: Some("disputes".into()),
-            q: Some("late & lost".into()),
-            sort: Some("unread".into()),
-            cursor: None,
-            limit: Some(5),
-        };
+        let params = params("filter=disputes&q=late+%26+lost&sort=unread&limit=5");
         let view = View::parse(&params).unwrap();
+        let second = Trail::first().next("c1");
         assert_eq!(
-            view.url(Some("c1")),
-            "/messages?filter=disputes&q=late+%26+lost&sort=unread&limit=5&cursor=c1"
+            view.url(&second),
+            "/messages?filter=disputes&q=late+%26+lost&sort=unread&limit=5&cursor=c1&prev="
+        );
+        let back = self::params(&view.url(&second)["/messages?".len()..]);
+        assert_eq!(back.trail, second);
+        assert_eq!(View::parse(&back).unwrap().url(&second), view.url(&second));
+        let plain = View::parse(&InboxParams::default()).unwrap();
+        assert_eq!(plain.first_url(), "/messages");
+        assert_eq!(plain.url(&second), "/messages?cursor=c1&prev=");
+        assert!(View::parse(&self::params("sort=oldest")).is_err());
+        assert!(InboxParams::from_pairs(&[("limit".into(), "many".into())]).is_err());
+    }
+
+    #[test]
+    fn counts_and_positions_read_as_people_say_them() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(count_text(ThreadCount::Exact(1)), "1 thread");
+        assert_eq!(count_text(ThreadCount::Exact(12)), "12 threads");
+        assert_eq!(
+            count_text(ThreadCount::MoreThan(1000)),
+            "more than 1,000 threads"
+        );
+        assert_eq!(count_text(ThreadCount::AtLeast(57)), "at least 57 threads");
+        let third = Trail::first().next("a").next("b");
+        assert_eq!(
+            position_text(&third, 20, 3, ThreadCount::Exact(43)),
+            "Page 3 · threads 41–43 of 43"
         );
         assert_eq!(
-            View::parse(&InboxParams::default()).unwrap().url(None),
-            "/messages"
-        );
-        assert!(
-            View::parse(&InboxParams {
-                sort: Some("oldest".into()),
-                ..InboxParams::default()
-            })
-            .is_err()
+            position_text(&Trail::first(), 20, 20, ThreadCount::MoreThan(1000)),
+            "Page 1 · threads 1–20 of more than 1,000"
         );
     }
 

@@ -344,11 +344,7 @@ async fn bulk_marking_and_the_filters() {
     let page = follow(&app, &none, "s1").await;
     assert!(page.body.contains("Tick at least one thread first."));
     let bell = get(&app, "/messages", "s1").await;
-    assert!(
-        bell.body.contains(r#"id="bell-messages">0<"#),
-        "{}",
-        bell.body
-    );
+    assert_eq!(bell_counts(&bell.body), (0, 0), "{}", bell.body);
 }
 
 #[tokio::test]
@@ -605,6 +601,10 @@ async fn every_response_refuses_framing_and_sniffing() {
         ("an unknown path", request("GET", "/nowhere", sam)),
         ("a wrong method", request("GET", "/as", sam)),
         ("the stylesheet", request("GET", "/assets/app.css", &[])),
+        (
+            "the stylesheet without script",
+            request("GET", "/assets/nojs.css", &[]),
+        ),
         ("the script", request("GET", "/assets/app.js", &[])),
         ("the event stream", request("GET", "/events", sam)),
         ("a redirect", request("GET", "/", sam)),
@@ -871,4 +871,234 @@ async fn the_outbox_is_for_staff_only() {
             }
         }
     }
+}
+
+/// The text of the element whose start tag holds `marker`, up to its end tag `</tag>` (no
+/// nesting of the same tag inside).
+fn element<'b>(body: &'b str, marker: &str, tag: &str) -> &'b str {
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {body}"));
+    let start = body[..at].rfind(&format!("<{tag}")).unwrap();
+    let end = at + body[at..].find(&format!("</{tag}>")).unwrap() + tag.len() + 3;
+    &body[start..end]
+}
+
+/// The bell's (messages, disputes) counts as the page draws them.
+fn bell_counts(body: &str) -> (u32, u32) {
+    let count = |id: &str| -> u32 {
+        let span = element(body, &format!(r#"id="{id}""#), "span");
+        let text = &span[span.find('>').unwrap() + 1..span.len() - "</span>".len()];
+        text.parse().unwrap()
+    };
+    (count("bell-messages"), count("bell-disputes"))
+}
+
+/// Every `href` in `html`, unescaped.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split(r#" href=""#)
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].replace("&amp;", "&"))
+        .collect()
+}
+
+/// The order ids of a list's rows, top to bottom.
+fn row_ids(body: &str) -> Vec<String> {
+    body.split(r#"data-order=""#)
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_bell_is_a_button_opening_a_menu_of_links_that_works_without_script() {
+    let app = admin(MultivendorMode::SeparateShops);
+    post(&app, "/orders/o3/messages", "c2", &[("body", "Lost?")]).await;
+    post(
+        &app,
+        "/orders/o3/dispute/open",
+        "c2",
+        &[("reason", "Never came")],
+    )
+    .await;
+    let page = get(&app, "/orders", "s1").await;
+    assert_eq!(bell_counts(&page.body), (1, 1), "{}", page.body);
+    let bell = element(&page.body, r#"id="bell""#, "header");
+    // A button (not a link) that says whether its menu is open, and which menu it opens.
+    let button = element(bell, r#"id="bell-button""#, "button");
+    for attribute in [
+        r#"type="button""#,
+        r#"aria-expanded="false""#,
+        r#"aria-controls="bell-menu""#,
+    ] {
+        assert!(button.contains(attribute), "{attribute}: {button}");
+    }
+    assert!(!button.contains("href="), "{button}");
+    // The menu, closed until the button opens it: a link to the new messages, one to the
+    // open disputes, each with its count.
+    let menu = &bell[bell.find(r#"id="bell-menu""#).unwrap()..];
+    let menu_tag = &bell[bell[..bell.find(r#"id="bell-menu""#).unwrap()]
+        .rfind('<')
+        .unwrap()..];
+    assert!(
+        menu_tag[..menu_tag.find('>').unwrap()].contains("hidden"),
+        "{menu_tag}"
+    );
+    assert_eq!(
+        hrefs(menu),
+        ["/messages?filter=unread", "/messages?filter=disputes"]
+    );
+    assert!(menu.contains("New messages") && menu.contains("Open disputes"));
+    // Without script the button could not open it: a stylesheet for that case only shows the
+    // links instead. Served like every asset: this server's, with the same headers.
+    assert!(
+        page.body
+            .contains(r#"<noscript><link rel="stylesheet" href="/assets/nojs.css"></noscript>"#),
+        "{}",
+        page.body
+    );
+    let css = get(&app, "/assets/nojs.css", "s1").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.body.contains("#bell-menu[hidden]"), "{}", css.body);
+    // Still no inline script: the only script is the server's file.
+    assert_eq!(page.body.matches("<script").count(), 1);
+    assert!(page.body.contains(r#"<script src="/assets/app.js" defer>"#));
+}
+
+#[tokio::test]
+async fn a_thread_row_names_its_conversation_and_keeps_its_box_and_links() {
+    let app = admin(MultivendorMode::SeparateShops);
+    post(&app, "/orders/o3/messages", "c2", &[("body", "Lost?")]).await;
+    let page = get(&app, "/messages", "s1").await;
+    let row = element(&page.body, r#"data-order="o3""#, "tr");
+    assert!(row.contains(r#"data-href="/orders/o3""#), "{row}");
+    // Real links stay links (keyboard, middle click), the box stays a form field.
+    assert_eq!(hrefs(row), ["/orders/o3", "/orders/o3"]);
+    let tick = element(row, r#"class="tick""#, "label");
+    assert!(
+        tick.contains(r#"<input type="checkbox" name="order" value="o3""#),
+        "{tick}"
+    );
+    // The notice the script shows when the list may be out of date: hidden, reloading this
+    // very page.
+    let stale = element(&page.body, r#"id="list-stale""#, "div");
+    assert!(stale.contains("hidden"), "{stale}");
+    assert_eq!(hrefs(stale), ["/messages"]);
+}
+
+#[tokio::test]
+async fn paging_goes_forward_and_back_with_the_earlier_pages_in_the_address() {
+    let app = admin(MultivendorMode::SeparateShops);
+    for (user, order) in [
+        ("c1", "o1"),
+        ("c1", "o2"),
+        ("c2", "o3"),
+        ("c3", "o4"),
+        ("c3", "o5"),
+    ] {
+        post(
+            &app,
+            &format!("/orders/{order}/messages"),
+            user,
+            &[("body", "Hello")],
+        )
+        .await;
+    }
+    let pager = |body: &str| element(body, r#"aria-label="Pages""#, "nav").to_owned();
+    let link = |pager: &str, class: &str| -> Option<String> {
+        pager
+            .split("<a ")
+            .skip(1)
+            .find(|a| a.starts_with(&format!(r#"class="{class}""#)))
+            .map(|a| hrefs(a)[0].clone())
+    };
+
+    let first = get(&app, "/messages?limit=2", "s1").await;
+    assert!(first.body.contains(">5 threads<"), "{}", first.body);
+    assert_eq!(row_ids(&first.body), ["o5", "o4"]);
+    let p1 = pager(&first.body);
+    assert!(p1.contains("Page 1 · threads 1–2 of 5"), "{p1}");
+    assert_eq!(link(&p1, "prev"), None);
+    assert_eq!(link(&p1, "first"), None);
+    let to_second = link(&p1, "next").expect("a next page");
+    assert!(to_second.ends_with("&prev="), "{to_second}");
+
+    let second = get(&app, &to_second, "s1").await;
+    assert_eq!(row_ids(&second.body), ["o3", "o2"]);
+    let p2 = pager(&second.body);
+    assert!(p2.contains("Page 2 · threads 3–4 of 5"), "{p2}");
+    assert_eq!(link(&p2, "prev").as_deref(), Some("/messages?limit=2"));
+    assert_eq!(link(&p2, "first"), None, "the previous page is the first");
+    let to_third = link(&p2, "next").expect("a third page");
+
+    let third = get(&app, &to_third, "s1").await;
+    assert_eq!(row_ids(&third.body), ["o1"]);
+    let p3 = pager(&third.body);
+    assert!(p3.contains("Page 3 · threads 5–5 of 5"), "{p3}");
+    assert_eq!(link(&p3, "next"), None);
+    assert_eq!(link(&p3, "first").as_deref(), Some("/messages?limit=2"));
+    // Previous is the second page's very address: the same rows again.
+    assert_eq!(link(&p3, "prev").as_deref(), Some(to_second.as_str()));
+    let back = get(&app, &link(&p3, "prev").unwrap(), "s1").await;
+    assert_eq!(row_ids(&back.body), ["o3", "o2"]);
+    // Ticking on page 3 comes back to page 3.
+    let form = element(&third.body, r#"id="threads""#, "form");
+    assert!(
+        form.contains(&format!(
+            r#"name="back" value="{}""#,
+            to_third.replace('&', "&amp;")
+        )),
+        "{form}"
+    );
+
+    // The count follows the filter; a refused or empty list counts none.
+    let unread = get(&app, "/messages?filter=unread", "c1").await;
+    assert!(unread.body.contains(">0 threads<"), "{}", unread.body);
+    let one = get(&app, "/messages", "c2").await;
+    assert!(one.body.contains(">1 thread<"), "{}", one.body);
+}
+
+#[tokio::test]
+async fn a_count_is_bounded_in_rows_and_calls() {
+    use order_messages_app::ops::{ThreadCount, count_threads};
+    use order_messages_host::types::Query;
+    let app = admin(MultivendorMode::SeparateShops);
+    for (user, order) in [("c1", "o1"), ("c1", "o2"), ("c2", "o3"), ("c3", "o4")] {
+        post(
+            &app,
+            &format!("/orders/{order}/messages"),
+            user,
+            &[("body", "Hello")],
+        )
+        .await;
+    }
+    let sam = app.inner().directory().actor("s1").unwrap();
+    let counts = app
+        .blocking(move |cx| {
+            let mut count = |most, calls, cap| {
+                count_threads(cx.session, &sam, &Query::all(), most, calls, cap).unwrap()
+            };
+            [
+                count(1_000, 20, 100),
+                count(4, 20, 100),
+                count(3, 20, 100),
+                count(1_000, 1, 3),
+                count(1_000, 2, 1),
+                count(1_000, 3, 2),
+            ]
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        [
+            ThreadCount::Exact(4),
+            ThreadCount::Exact(4),
+            ThreadCount::MoreThan(3),
+            ThreadCount::AtLeast(3),
+            // Two calls of one row: the list goes on.
+            ThreadCount::AtLeast(2),
+            ThreadCount::Exact(4),
+        ]
+    );
 }
