@@ -84,6 +84,7 @@ mod compat;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod imports;
+pub mod manifest;
 mod memory;
 mod runtime;
 pub mod types;
@@ -91,6 +92,7 @@ mod version;
 
 pub use addon::Addon;
 pub use imports::{AddonView, Directory, Imports, Mailer, Notifier, Storage, add_to_linker};
+pub use manifest::{Manifest, ManifestError};
 pub use memory::{MemoryStorage, prefix_end, scan_bounds};
 pub use runtime::{
     Clock, DEFAULT_FUEL_PER_CALL, DEFAULT_MEMORY_BYTES, GuestOutput, Instance, RunConfig, Runtime,
