@@ -161,7 +161,7 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Addon> {
     }
     let addon = load(&bytes).with_context(|| format!("loading {}", path.display()))?;
     match manifest {
-        Some(manifest) => Ok(addon.with_manifest(manifest).with_context(checking)?),
+        Some(manifest) => addon.with_manifest(manifest).with_context(checking),
         None => Ok(addon),
     }
 }
@@ -171,9 +171,9 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Addon> {
 pub fn load_embedded() -> Result<Addon> {
     let manifest = Manifest::parse(order_messages_component::MANIFEST)
         .context("the embedded component's manifest")?;
-    Ok(load(order_messages_component::WASM)?
+    load(order_messages_component::WASM)?
         .with_manifest(manifest)
-        .context("checking the embedded component against its manifest")?)
+        .context("checking the embedded component against its manifest")
 }
 
 /// A runtime for platforms over `addon`, with the default limits (output inherited when
