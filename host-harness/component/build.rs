@@ -237,6 +237,7 @@ fn revision(workspace: &Path) -> Option<String> {
         "Cargo.toml",
         "Cargo.lock",
         "host-harness/component/build.rs",
+        "host-harness/component/Cargo.toml",
     ])?;
     Some(if changed.is_empty() {
         commit
