@@ -11,6 +11,12 @@
 //! (`wit/vX.Y.Z/`, [`ContractVersion`]); this crate serves every released version and speaks
 //! the newest one's types ([`types`]).
 //!
+//! A distributed component comes with its [`Manifest`] (`order_messages.manifest.toml` beside
+//! `order_messages.wasm`): [`Addon::from_file_with_manifest`] loads the pair and refuses a
+//! component the manifest does not describe ([`ManifestError`]: other bytes, a contract version
+//! this host does not serve, other imports), and [`Manifest::run_config`] gives the per-call
+//! budget it states.
+//!
 //! ```
 //! use order_messages_host::types::*;
 //! use order_messages_host::{Addon, AddonView, Directory, Imports, Mailer, MemoryStorage};
