@@ -37,6 +37,57 @@ pub struct Description {
     pub exports: Vec<Item>,
 }
 
+/// What a component says about itself: its name and the OCI annotations `wasm-tools metadata
+/// add` (or the `wasm-metadata` crate) writes into its outermost component.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    /// The component's name.
+    pub name: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// What it does.
+    pub description: Option<String>,
+    /// Its license (SPDX expression).
+    pub license: Option<String>,
+    /// Where its source is.
+    pub source: Option<String>,
+    /// Where to learn more.
+    pub homepage: Option<String>,
+    /// The source revision it was built from.
+    pub revision: Option<String>,
+}
+
+impl Metadata {
+    /// The fields with their names, in display order.
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 7] {
+        [
+            ("name", self.name.as_deref()),
+            ("version", self.version.as_deref()),
+            ("description", self.description.as_deref()),
+            ("license", self.license.as_deref()),
+            ("source", self.source.as_deref()),
+            ("homepage", self.homepage.as_deref()),
+            ("revision", self.revision.as_deref()),
+        ]
+    }
+}
+
+/// Reads the metadata of the component binary `bytes`.
+pub fn metadata(bytes: &[u8]) -> anyhow::Result<Metadata> {
+    let payload = wasm_metadata::Payload::from_binary(bytes)?;
+    let m = payload.metadata();
+    let text = |v: Option<&dyn std::fmt::Display>| v.map(ToString::to_string);
+    Ok(Metadata {
+        name: m.name.clone(),
+        version: text(m.version.as_ref().map(|v| v as _)),
+        description: text(m.description.as_ref().map(|v| v as _)),
+        license: text(m.licenses.as_ref().map(|v| v as _)),
+        source: text(m.source.as_ref().map(|v| v as _)),
+        homepage: text(m.homepage.as_ref().map(|v| v as _)),
+        revision: text(m.revision.as_ref().map(|v| v as _)),
+    })
+}
+
 /// Describes `component`'s imports and exports.
 pub fn describe(engine: &Engine, component: &Component) -> Description {
     let ty = component.component_type();

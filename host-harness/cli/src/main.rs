@@ -298,7 +298,7 @@ impl Ctx {
         }
         let addon = match &self.global.component {
             Some(path) => order_messages_platform::load_file(path)?,
-            None => order_messages_platform::load(order_messages_component::WASM)?,
+            None => order_messages_platform::load_embedded()?,
         };
         let runtime = order_messages_platform::runtime_of(&addon)?.with_config(self.run_config());
         Ok(self.runtime.get_or_init(|| runtime))

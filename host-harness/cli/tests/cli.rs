@@ -1011,3 +1011,67 @@ fn memory_means_an_empty_store_for_one_command_everywhere() {
         "--memory wrote a file"
     );
 }
+
+#[test]
+fn inspect_names_the_contract_and_a_manifest_that_does_not_match_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("order_messages.wasm"),
+        order_messages_component::WASM,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("order_messages.manifest.toml"),
+        order_messages_component::MANIFEST,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("released.wasm"),
+        include_bytes!("../../host/tests/fixtures/order_messages-0.1.0.wasm"),
+    )
+    .unwrap();
+
+    // The distributed pair: checked, and described with its digest, metadata and contract.
+    let inspected = json(dir, &["inspect", "order_messages.wasm", "--memory"]);
+    let manifest =
+        order_messages_host::Manifest::parse(order_messages_component::MANIFEST).unwrap();
+    assert_eq!(inspected["contract"], "0.2.0-draft");
+    assert_eq!(inspected["sha256"], manifest.component.sha256);
+    assert_eq!(inspected["size"], order_messages_component::WASM.len());
+    assert_eq!(inspected["metadata"]["name"], "order-messages");
+    assert_eq!(inspected["metadata"]["version"], manifest.addon.version);
+    assert_eq!(
+        inspected["manifest"]["requires"],
+        manifest.contract.requires
+    );
+    let text = ok(dir, &["inspect", "order_messages.wasm", "--memory"]).stdout;
+    assert!(text.contains("contract:  0.2.0-draft"), "{text}");
+    assert!(
+        text.contains("order_messages.manifest.toml matches"),
+        "{text}"
+    );
+
+    // The released 0.1.0 file has no manifest: it loads, and says which contract it targets.
+    let released = json(dir, &["inspect", "released.wasm", "--memory"]);
+    assert_eq!(released["contract"], "0.1.0");
+    assert_eq!(released["manifest"], Value::Null);
+
+    // A manifest that does not match the file beside it: every command refuses the file.
+    let tampered = order_messages_component::MANIFEST
+        .replace(manifest.component.sha256.as_str(), &"0".repeat(64));
+    std::fs::write(dir.join("order_messages.manifest.toml"), tampered).unwrap();
+    for args in [
+        &["inspect", "order_messages.wasm", "--memory"][..],
+        &["--component", "order_messages.wasm", "demo", "--memory"],
+    ] {
+        let refused = fails(dir, args);
+        assert!(
+            refused
+                .stderr
+                .contains("the component is not the one its manifest describes"),
+            "{args:?}: {}",
+            refused.describe()
+        );
+    }
+}

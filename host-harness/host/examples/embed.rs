@@ -1,14 +1,17 @@
 //! A hosting platform embedding the addon: its own ordered store, a mailer that prints, a
 //! directory of two orders; then a customer and a vendor talk about an order.
 //!
-//! `cargo run -p order-messages-host --example embed -- path/to/order_messages.wasm`
+//! `cargo run -p order-messages-host --example embed -- path/to/order_messages.wasm`, with the
+//! manifest the build writes beside it (`cargo build` leaves both in `target/plugin/dist/`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use order_messages_host::types::*;
-use order_messages_host::{Addon, AddonView, Directory, Imports, Mailer, Notifier, Runtime};
+use order_messages_host::{
+    Addon, AddonView, Directory, Imports, Mailer, Notifier, RunConfig, Runtime,
+};
 use order_messages_host::{Storage, scan_bounds};
 
 /// Each key's value and version.
@@ -145,15 +148,25 @@ fn main() -> Result<()> {
     let path = std::env::args()
         .nth(1)
         .context("usage: embed path/to/order_messages.wasm")?;
-    let addon = Addon::from_file(&path)?;
+    // A distributed component comes with its manifest beside it (`order_messages.manifest.toml`):
+    // check the file against it, and run calls with the budget it states.
+    let addon = Addon::from_file_with_manifest(&path)?;
+    let manifest = addon.manifest().expect("checked against its manifest");
     println!(
-        "{path}: contract {}, {} bytes",
+        "{path}: {} {} (revision {}), contract {}, {} bytes, sha256 {}",
+        manifest.addon.id,
+        manifest.addon.version,
+        manifest.addon.revision.as_deref().unwrap_or("unknown"),
         addon.contract_version(),
-        addon.size()
+        addon.size(),
+        addon.sha256()
     );
-    let mut addon = Runtime::new(&addon)?.instantiate(Shop {
-        store: ShopStore::default(),
-    })?;
+    let limits = manifest.run_config(RunConfig::default());
+    let mut addon = Runtime::new(&addon)?
+        .with_config(limits)
+        .instantiate(Shop {
+            store: ShopStore::default(),
+        })?;
 
     let alice = Actor::customer("alice", "Alice");
     let anna = Actor::vendor("anna", "acme", "Anna");

@@ -16,13 +16,17 @@ use anyhow::{Context, Result};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
-use crate::ContractVersion;
+use crate::{ContractVersion, Manifest, ManifestError};
 
 struct Loaded {
     engine: Engine,
     component: Component,
     version: ContractVersion,
     size: usize,
+    /// SHA-256 of the component's bytes, lowercase hex.
+    sha256: String,
+    /// The manifest it was checked against, if any.
+    manifest: Option<Manifest>,
 }
 
 /// The compiled addon component and its engine. Cheap to clone (clones share the compiled
@@ -35,6 +39,7 @@ impl std::fmt::Debug for Addon {
         f.debug_struct("Addon")
             .field("version", &self.0.version)
             .field("size", &self.0.size)
+            .field("sha256", &self.0.sha256)
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +89,51 @@ impl Addon {
             component,
             version,
             size: bytes.len(),
+            sha256: sha256_hex(bytes),
+            manifest: None,
+        })))
+    }
+
+    /// Compiles the component at `path` and checks it against its manifest, the
+    /// `NAME.manifest.toml` beside it ([`Manifest::path_beside`]), which must exist: how a
+    /// platform loads an addon it got from a marketplace. A mismatch is refused with the
+    /// [`ManifestError`] as the error (`error.downcast_ref::<ManifestError>()`), before the
+    /// component is compiled when its bytes are not the manifest's.
+    pub fn from_file_with_manifest(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let manifest_path = Manifest::path_beside(path);
+        let manifest = Manifest::from_file(&manifest_path)?;
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        manifest.check_bytes(&bytes).with_context(|| {
+            format!(
+                "checking {} against {}",
+                path.display(),
+                manifest_path.display()
+            )
+        })?;
+        Self::from_bytes(&bytes)
+            .with_context(|| format!("loading {}", path.display()))?
+            .with_manifest(manifest)
+            .with_context(|| {
+                format!(
+                    "checking {} against {}",
+                    path.display(),
+                    manifest_path.display()
+                )
+            })
+    }
+
+    /// This addon, checked against `manifest` ([`Manifest::check`]) and keeping it
+    /// ([`Addon::manifest`]); the [`ManifestError`] when they do not match.
+    pub fn with_manifest(&self, manifest: Manifest) -> Result<Self, ManifestError> {
+        manifest.check(self)?;
+        Ok(Self(Arc::new(Loaded {
+            engine: self.0.engine.clone(),
+            component: self.0.component.clone(),
+            version: self.0.version,
+            size: self.0.size,
+            sha256: self.0.sha256.clone(),
+            manifest: Some(manifest),
         })))
     }
 
@@ -106,6 +156,28 @@ impl Addon {
     pub fn size(&self) -> usize {
         self.0.size
     }
+
+    /// The SHA-256 of the component binary, in lowercase hex.
+    pub fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+
+    /// The manifest this addon was checked against ([`Addon::with_manifest`]), if any.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.0.manifest.as_ref()
+    }
+}
+
+/// SHA-256 in lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn compile(engine: &Engine, bytes: &[u8]) -> Result<Component> {

@@ -11,6 +11,12 @@
 //! (`wit/vX.Y.Z/`, [`ContractVersion`]); this crate serves every released version and speaks
 //! the newest one's types ([`types`]).
 //!
+//! A distributed component comes with its [`Manifest`] (`order_messages.manifest.toml` beside
+//! `order_messages.wasm`): [`Addon::from_file_with_manifest`] loads the pair and refuses a
+//! component the manifest does not describe ([`ManifestError`]: other bytes, a contract version
+//! this host does not serve, other imports), and [`Manifest::run_config`] gives the per-call
+//! budget it states.
+//!
 //! ```
 //! use order_messages_host::types::*;
 //! use order_messages_host::{Addon, AddonView, Directory, Imports, Mailer, MemoryStorage};
@@ -84,6 +90,7 @@ mod compat;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod imports;
+pub mod manifest;
 mod memory;
 mod runtime;
 pub mod types;
@@ -91,6 +98,7 @@ mod version;
 
 pub use addon::Addon;
 pub use imports::{AddonView, Directory, Imports, Mailer, Notifier, Storage, add_to_linker};
+pub use manifest::{Manifest, ManifestError};
 pub use memory::{MemoryStorage, prefix_end, scan_bounds};
 pub use runtime::{
     Clock, DEFAULT_FUEL_PER_CALL, DEFAULT_MEMORY_BYTES, GuestOutput, Instance, RunConfig, Runtime,

@@ -25,6 +25,11 @@ impl ContractVersion {
         }
     }
 
+    /// The version as a semver [`semver::Version`].
+    pub fn semver(self) -> semver::Version {
+        semver::Version::parse(self.as_str()).expect("contract versions are semver")
+    }
+
     /// The version `component` implements: the one whose `messaging` interface it exports.
     pub fn of(engine: &Engine, component: &Component) -> Result<Self> {
         let exports: Vec<String> = component

@@ -11,11 +11,13 @@ use order_messages_host::{
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A platform with one order and a storage that fails on command.
+/// A platform with one order and a storage that fails, or misbehaves, on command.
 #[derive(Default)]
 struct TestPlatform {
     storage: MemoryStorage,
     storage_down: AtomicBool,
+    /// Scans answer with a key outside the prefix asked for, which the contract rules out.
+    scan_out_of_prefix: AtomicBool,
 }
 
 impl Storage for TestPlatform {
@@ -29,6 +31,16 @@ impl Storage for TestPlatform {
     }
     fn scan(&self, p: &str, a: Option<&str>, l: u32, r: bool) -> Result<ScanPage, StorageError> {
         self.up()?;
+        if self.scan_out_of_prefix.load(Ordering::Relaxed) {
+            return Ok(ScanPage {
+                entries: vec![Entry {
+                    key: String::new(),
+                    value: Vec::new(),
+                    version: 1,
+                }],
+                more: false,
+            });
+        }
         self.storage.scan(p, a, l, r)
     }
     fn commit(&self, checks: &[Check], writes: &[Write]) -> Result<(), StorageError> {
@@ -163,6 +175,38 @@ fn storage_failures_reach_the_guest_as_errors_without_trapping() {
         .store(false, Ordering::Relaxed);
     assert!(instance.bell(&alice()).unwrap().is_ok());
     assert_eq!(instance.instantiations(), 1, "no trap, no new instance");
+}
+
+/// A panic in the guest (here: the outbox listing slicing an entry's key after the prefix it
+/// scanned, which a store breaking the contract does not start with) aborts, which on wasm is
+/// a trap: the host reports it as that call's error, and the next call gets a fresh instance.
+#[test]
+fn a_guest_panic_is_a_trap_that_fails_one_call() {
+    let mut instance = runtime().instantiate(TestPlatform::default()).unwrap();
+    assert!(instance.list_outbox(false, None, 10).unwrap().is_ok());
+    instance
+        .platform()
+        .scan_out_of_prefix
+        .store(true, Ordering::Relaxed);
+    let err = instance.list_outbox(false, None, 10).unwrap_err();
+    let text = format!("{err:#}");
+    assert!(text.contains("`maintenance.list-outbox` failed"), "{text}");
+    assert!(
+        err.chain()
+            .any(|e| e.downcast_ref::<wasmtime::Trap>()
+                == Some(&wasmtime::Trap::UnreachableCodeReached)),
+        "a panic ends in `unreachable`: {text}"
+    );
+    instance
+        .platform()
+        .scan_out_of_prefix
+        .store(false, Ordering::Relaxed);
+    assert!(instance.list_outbox(false, None, 10).unwrap().is_ok());
+    assert_eq!(
+        instance.instantiations(),
+        2,
+        "the trapped instance was replaced"
+    );
 }
 
 #[test]

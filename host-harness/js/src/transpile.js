@@ -21,7 +21,7 @@ export const DIST_DIR = resolve(PACKAGE_DIR, 'dist');
 export const WASM_ENV = 'ORDER_MESSAGES_WASM';
 
 /** Where `cargo build` leaves the component (the harness's build script builds it). */
-export const DEFAULT_WASM = resolve(PACKAGE_DIR, '../../target/plugin/wasm32-wasip2/release/order_messages.wasm');
+export const DEFAULT_WASM = resolve(PACKAGE_DIR, '../../target/plugin/dist/order_messages.wasm');
 
 /** The WIT package of the addon's contract. */
 export const PACKAGE = 'storefront:order-messages';

@@ -41,8 +41,10 @@ mod storage;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use anyhow::Result;
-use order_messages_host::{Addon, AddonView, GuestOutput, Imports, Instance, RunConfig, Runtime};
+use anyhow::{Context as _, Result};
+use order_messages_host::{
+    Addon, AddonView, GuestOutput, Imports, Instance, Manifest, RunConfig, Runtime,
+};
 
 pub use address_book::{AddressBook, DEFAULT_ADDRESS_PATTERN, USER_ID_PLACEHOLDER};
 pub use capture::{Capture, Delivered, Delivery};
@@ -133,13 +135,43 @@ pub fn load(bytes: &[u8]) -> Result<Addon> {
     }
 }
 
-/// Loads the component in the file at `path`, as [`load`] does.
+/// Loads the component in the file at `path`, as [`load`] does. When its manifest lies beside
+/// it (`NAME.manifest.toml`, [`Manifest::path_beside`]), the component is checked against it
+/// and refused on any mismatch ([`order_messages_host::ManifestError`], before compiling when the bytes differ); a
+/// component without one (the released 0.1.0 file, say) loads unchecked.
 pub fn load_file(path: impl AsRef<Path>) -> Result<Addon> {
     let path = path.as_ref();
-    let bytes = anyhow::Context::with_context(std::fs::read(path), || {
-        format!("reading {}", path.display())
-    })?;
-    anyhow::Context::with_context(load(&bytes), || format!("loading {}", path.display()))
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let manifest_path = Manifest::path_beside(path);
+    let manifest = match manifest_path.try_exists() {
+        Ok(true) => Some(Manifest::from_file(&manifest_path)?),
+        _ => None,
+    };
+    let checking = || {
+        format!(
+            "checking {} against {}",
+            path.display(),
+            manifest_path.display()
+        )
+    };
+    if let Some(manifest) = &manifest {
+        manifest.check_bytes(&bytes).with_context(checking)?;
+    }
+    let addon = load(&bytes).with_context(|| format!("loading {}", path.display()))?;
+    match manifest {
+        Some(manifest) => addon.with_manifest(manifest).with_context(checking),
+        None => Ok(addon),
+    }
+}
+
+/// Loads this build's component ([`order_messages_component::WASM`]), checked against the
+/// manifest built with it.
+pub fn load_embedded() -> Result<Addon> {
+    let manifest = Manifest::parse(order_messages_component::MANIFEST)
+        .context("the embedded component's manifest")?;
+    load(order_messages_component::WASM)?
+        .with_manifest(manifest)
+        .context("checking the embedded component against its manifest")
 }
 
 /// A runtime for platforms over `addon`, with the default limits (output inherited when
@@ -165,7 +197,7 @@ pub fn runtime_of(addon: &Addon) -> Result<Runtime<Platform>> {
 pub fn runtime() -> &'static Runtime<Platform> {
     static SHARED: OnceLock<Runtime<Platform>> = OnceLock::new();
     SHARED.get_or_init(|| {
-        load(order_messages_component::WASM)
+        load_embedded()
             .and_then(|addon| runtime_of(&addon))
             .unwrap_or_else(|e| panic!("cannot load the embedded addon component: {e:?}"))
     })

@@ -202,7 +202,7 @@ fn layout(chrome: &Chrome, page: &Page) -> Markup {
                     (page.body)
                 }
                 footer {
-                    "Every page runs through the addon component (wasm32-wasip2) in the harness. Times are UTC."
+                    "Every page runs through the addon component in the harness. Times are UTC."
                 }
             }
         }
