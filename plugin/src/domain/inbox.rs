@@ -400,9 +400,10 @@ pub fn mark_selected(
     // The cursor is where the next batch starts in the selection, with a fingerprint of the
     // selection so that a cursor of another selection is refused.
     let selection = fingerprint_ids(order_ids);
-    let start = match cursor {
+    // Where the batch starts, and its ids' threads when the first call has read them already.
+    let (start, checked) = match cursor {
         None => {
-            let threads: Vec<Option<ThreadOwner>> = tx::read_many(
+            let mut threads: Vec<Option<ThreadOwner>> = tx::read_many(
                 call.env.store,
                 &order_ids
                     .iter()
@@ -419,7 +420,8 @@ pub fn mark_selected(
                     None => drop(call.resolve(id, None)?),
                 }
             }
-            0
+            threads.truncate(MARK_LOOKUP);
+            (0, Some(threads))
         }
         Some(text) => {
             let (at, of) = text.split_once(':').ok_or_else(validate::bad_cursor)?;
@@ -427,16 +429,19 @@ pub fn mark_selected(
             if of != format!("{selection:016x}") || at == 0 || at >= order_ids.len() {
                 return Err(validate::bad_cursor());
             }
-            at
+            (at, None)
         }
     };
     // Which of the next ids have threads: read outside the commit, so that only the threads
     // marked are checked in it.
     let lookup = &order_ids[start..(start + MARK_LOOKUP).min(order_ids.len())];
-    let owners: Vec<Option<ThreadOwner>> = tx::read_many(
-        call.env.store,
-        &lookup.iter().map(|o| keys::thread(o)).collect::<Vec<_>>(),
-    )?;
+    let owners: Vec<Option<ThreadOwner>> = match checked {
+        Some(owners) => owners,
+        None => tx::read_many(
+            call.env.store,
+            &lookup.iter().map(|o| keys::thread(o)).collect::<Vec<_>>(),
+        )?,
+    };
     let mut batch: Vec<&String> = Vec::new();
     let mut end = start;
     for (i, (id, owner)) in lookup.iter().zip(&owners).enumerate() {
