@@ -179,21 +179,17 @@ struct Work {
 }
 
 impl Work {
-    /// Adds one call's work: `after` is counted from zero at the call's start (so that its
-    /// largest commit is the call's own), `directory_calls` made during it.
-    fn add(&mut self, before: &StorageStats, after: &StorageStats, directory_calls: u64) {
+    /// Adds one call's work: `call` is the storage counted from zero at the call's start (so
+    /// that its largest commit is the call's own), `directory_calls` made during it.
+    fn add(&mut self, call: &StorageStats, directory_calls: u64) {
         self.directory_calls += directory_calls as f64;
-        self.largest_commit = self.largest_commit.max(after.largest_commit);
-        self.largest_commit_bytes = self.largest_commit_bytes.max(after.largest_commit_bytes);
-        let d = |a: u64, b: u64| (b - a) as f64;
-        self.calls += d(before.gets, after.gets)
-            + d(before.get_manys, after.get_manys)
-            + d(before.scans, after.scans)
-            + d(before.commits, after.commits);
-        self.keys_read += d(before.keys_read, after.keys_read);
-        self.entries_scanned += d(before.entries_scanned, after.entries_scanned);
-        self.commits += d(before.commits, after.commits);
-        self.writes += d(before.writes, after.writes);
+        self.largest_commit = self.largest_commit.max(call.largest_commit);
+        self.largest_commit_bytes = self.largest_commit_bytes.max(call.largest_commit_bytes);
+        self.calls += (call.gets + call.get_manys + call.scans + call.commits) as f64;
+        self.keys_read += call.keys_read as f64;
+        self.entries_scanned += call.entries_scanned as f64;
+        self.commits += call.commits as f64;
+        self.writes += call.writes as f64;
     }
 
     fn per(self, n: usize) -> Work {
@@ -250,13 +246,12 @@ impl Recorder {
         let platform = engine.platform();
         platform.storage.reset_stats();
         platform.directory.reset_calls();
-        let before = platform.storage.stats();
         let started = Instant::now();
         let result = f(engine);
         let elapsed = started.elapsed();
         let platform = engine.platform();
         let after = platform.storage.stats();
-        self.work.add(&before, &after, platform.directory.calls());
+        self.work.add(&after, platform.directory.calls());
         into.nanos += elapsed.as_nanos() as u64;
         into.fuel += engine.fuel();
         match result? {
